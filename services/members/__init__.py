@@ -1,0 +1,1 @@
+"""Members service: local authorities, their adhesion to the competence, schools, tariffs."""

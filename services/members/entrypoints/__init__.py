@@ -1,0 +1,1 @@
+"""Thin entrypoints of the members service: HTTP routes (and, later, message consumers)."""

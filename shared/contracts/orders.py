@@ -1,0 +1,38 @@
+"""Events published by the orders service (routing keys `orders.*`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import AwareDatetime
+
+from shared.contracts.common import Amount, DocumentLine, PartySnapshot
+from shared.contracts.envelope import Event
+
+
+class QuoteAccepted(Event):
+    """A member accepted a quote (devis accepté); exactly one purchase order follows."""
+
+    TYPE = "orders.quote.accepted"
+    quote_id: str
+    quote_number: str
+    member_id: str
+    accepted_by: str
+    accepted_at: AwareDatetime
+    commitment_number: str | None
+    total_excl_tax: Amount
+
+
+class PurchaseOrderIssued(Event):
+    """A purchase order (bon de commande) to the ENT contractor, with what billing needs to rebill it."""
+
+    TYPE = "orders.purchase_order.issued"
+    purchase_order_id: str
+    po_number: str
+    quote_id: str
+    quote_number: str
+    issued_on: dt.date
+    buyer: PartySnapshot
+    commitment_number: str | None
+    lines: list[DocumentLine]
+    total_excl_tax: Amount

@@ -1,0 +1,50 @@
+"""Outbox and inbox tables, added to each service's own metadata (and migrated with it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Column, Index, Integer, MetaData, String, Table, Text, Uuid
+
+from shared.db import UTCDateTime
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    outbox: Table
+    inbox: Table
+
+
+def messaging_tables(metadata: MetaData) -> MessagingTables:
+    outbox = Table(
+        "outbox",
+        metadata,
+        # BIGINT on PostgreSQL; SQLite only autoincrements an INTEGER primary key.
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("message_id", Uuid, nullable=False, unique=True),
+        Column("routing_key", String(200), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("correlation_id", String(100), nullable=True),
+        Column("created_at", UTCDateTime, nullable=False),
+        Column("available_at", UTCDateTime, nullable=False),
+        Column("sent_at", UTCDateTime, nullable=True),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", Text, nullable=True),
+    )
+    Index(
+        "ix_outbox_pending",
+        outbox.c.available_at,
+        outbox.c.id,
+        postgresql_where=outbox.c.sent_at.is_(None),
+        sqlite_where=outbox.c.sent_at.is_(None),
+    )
+    Index("ix_outbox_sent_at", outbox.c.sent_at)
+    inbox = Table(
+        "inbox",
+        metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("message_id", Uuid, primary_key=True),
+        Column("message_type", String(200), nullable=False),
+        Column("processed_at", UTCDateTime, nullable=False, index=True),
+    )
+    return MessagingTables(outbox=outbox, inbox=inbox)

@@ -1,0 +1,102 @@
+"""A service's moving parts at run time: database, broker, outbox relay, consumers.
+
+The same object runs in every mode: alone in its own process (RabbitMQ, PostgreSQL), or beside the
+two other services in the embedded process (in-process broker, SQLite). Which parts run is a setting,
+so the API, the relay and the consumers can also be scaled as separate processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from shared.db import Database
+from shared.messaging.broker import Broker
+from shared.messaging.inbox import AfterCommitHook, Handler, IdempotentConsumer
+from shared.messaging.outbox import AfterPublishHook, OutboxRelay
+from shared.messaging.tables import MessagingTables
+from shared.messaging.topology import Topology
+from shared.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Roles:
+    api: bool = True
+    relay: bool = True
+    consumers: bool = True
+
+    @classmethod
+    def parse(cls, text: str) -> Roles:
+        wanted = {part.strip() for part in text.split(",") if part.strip()}
+        unknown = wanted - {"api", "relay", "consumers"}
+        if unknown:
+            raise ValueError(f"unknown roles: {sorted(unknown)}")
+        return cls(api="api" in wanted, relay="relay" in wanted, consumers="consumers" in wanted)
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    db: Database
+    tables: MessagingTables
+    broker: Broker
+    topology: Topology
+    handlers: Mapping[str, Mapping[str, Handler]] = field(default_factory=dict)  # queue -> type -> handler
+    roles: Roles = field(default_factory=Roles)
+    relay_batch_size: int = 200
+    relay_poll_interval: float = 0.5
+    consumer_prefetch: int = 32
+    after_publish: AfterPublishHook | None = None
+    after_commit: AfterCommitHook | None = None
+
+    def __post_init__(self) -> None:
+        self.relay = OutboxRelay(
+            service=self.name,
+            db=self.db,
+            tables=self.tables,
+            broker=self.broker,
+            batch_size=self.relay_batch_size,
+            poll_interval=self.relay_poll_interval,
+            after_publish=self.after_publish,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self.consumers: list[IdempotentConsumer] = []
+
+    def unit_of_work(self) -> UnitOfWork:
+        # Only wake a relay that runs in this process; another process polls on its own.
+        wake = self.relay.wake if self.roles.relay else None
+        return UnitOfWork(service=self.name, db=self.db, tables=self.tables, on_commit=wake)
+
+    async def start(self) -> None:
+        await self.broker.declare(self.topology)
+        if self.roles.relay:
+            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        if self.roles.consumers:
+            for queue_name, handlers in self.handlers.items():
+                consumer = IdempotentConsumer(
+                    queue=self.topology.queue(queue_name),
+                    tables=self.tables,
+                    uow_factory=self.unit_of_work,
+                    handlers=handlers,
+                    broker=self.broker,
+                    prefetch=self.consumer_prefetch,
+                    after_commit=self.after_commit,
+                )
+                await consumer.start()
+                self.consumers.append(consumer)
+        log.info("%s started (api=%s relay=%s consumers=%s)", self.name, self.roles.api, self.roles.relay,
+                 self.roles.consumers)
+
+    async def stop(self) -> None:
+        self.relay.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def readiness(self) -> dict[str, bool]:
+        return {f"{self.name}.database": await self.db.ping(), f"{self.name}.broker": await self.broker.is_ready()}

@@ -1,0 +1,139 @@
+"""Running a service: its definition, the process lifespan, and the `python -m services.X` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+from shared.context import service_var
+from shared.contracts.topology import system_topology
+from shared.db import Database
+from shared.http.app import create_app
+from shared.logging import configure_logging
+from shared.messaging.broker import Broker
+from shared.messaging.factory import make_broker
+from shared.messaging.inbox import AfterCommitHook, Handler
+from shared.messaging.outbox import AfterPublishHook
+from shared.messaging.tables import MessagingTables
+from shared.migrations import upgrade
+from shared.runtime import Roles, ServiceRuntime
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+HandlerTable = Mapping[str, Mapping[str, Handler]]
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    """What a service contributes; its `bootstrap` module builds one."""
+
+    name: str
+    title: str
+    description: str
+    tables: MessagingTables
+    migrations: Path
+    routers: Callable[[ServiceRuntime], Sequence[APIRouter]]
+    handlers: Callable[[ServiceRuntime], HandlerTable]
+
+    def runtime(
+        self,
+        settings: ServiceSettings,
+        broker: Broker,
+        *,
+        db: Database | None = None,
+        after_publish: AfterPublishHook | None = None,
+        after_commit: AfterCommitHook | None = None,
+    ) -> ServiceRuntime:
+        runtime = ServiceRuntime(
+            name=self.name,
+            db=db or Database(settings.database_url),
+            tables=self.tables,
+            broker=broker,
+            topology=system_topology(max_attempts=settings.max_attempts, retry_delay_ms=settings.retry_delay_ms),
+            roles=Roles.parse(settings.roles),
+            relay_batch_size=settings.relay_batch_size,
+            relay_poll_interval=settings.relay_poll_interval_s,
+            consumer_prefetch=settings.consumer_prefetch,
+            after_publish=after_publish,
+            after_commit=after_commit,
+        )
+        runtime.handlers = self.handlers(runtime)
+        return runtime
+
+
+@asynccontextmanager
+async def running(
+    runtimes: Sequence[ServiceRuntime], broker: Broker, definitions: Sequence[ServiceDefinition], *, migrate: bool
+) -> AsyncIterator[None]:
+    """Connect, migrate, start relays and consumers; stop them in reverse on the way out."""
+    if migrate:
+        for runtime, definition in zip(runtimes, definitions, strict=True):
+            await upgrade(definition.migrations, runtime.db.engine)
+    await broker.connect()
+    try:
+        for runtime in runtimes:
+            await runtime.start()
+        yield
+    finally:
+        for runtime in reversed(runtimes):
+            await runtime.stop()
+        await broker.close()
+        for runtime in runtimes:
+            await runtime.db.dispose()
+
+
+def service_app(definition: ServiceDefinition, settings: ServiceSettings, *, migrate: bool = False) -> FastAPI:
+    """The service alone in its process, on its own database and the configured broker."""
+    service_var.set(definition.name)
+    broker = make_broker(settings, connection_name=f"ent-{definition.name}")
+    runtime = definition.runtime(settings, broker)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        service_var.set(definition.name)
+        async with running([runtime], broker, [definition], migrate=migrate):
+            yield
+
+    app = create_app(
+        title=definition.title,
+        description=definition.description,
+        service_label=definition.name,
+        routers=definition.routers(runtime) if runtime.roles.api else [],
+        readiness=[runtime.readiness],
+        lifespan=lifespan,
+        max_request_bytes=settings.max_request_bytes,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def main(definition: ServiceDefinition, settings_class: type[ServiceSettings]) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m services.{definition.name}", description=definition.title)
+    parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
+    parser.add_argument("--migrate", action="store_true", help="apply migrations before serving")
+    args = parser.parse_args()
+    settings = settings_class()
+    configure_logging(settings.log_level)
+    service_var.set(definition.name)
+    if args.command == "migrate":
+        database = Database(settings.database_url)
+
+        async def _migrate() -> None:
+            await upgrade(definition.migrations, database.engine)
+            await database.dispose()
+
+        asyncio.run(_migrate())
+        log.info("%s database migrated", definition.name)
+        return
+    import uvicorn
+
+    app = service_app(definition, settings, migrate=args.migrate)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)

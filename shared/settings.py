@@ -1,0 +1,56 @@
+"""Typed settings from the environment, common to the three services."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from typing import Any
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class BrokerKind(StrEnum):
+    RABBITMQ = "rabbitmq"
+    INPROCESS = "inprocess"
+
+
+class CommonSettings(BaseSettings):
+    """Read from `ENT_*` variables (a `.env` file too, in development)."""
+
+    model_config = SettingsConfigDict(env_prefix="ENT_", env_file=".env", extra="ignore", populate_by_name=True)
+
+    environment: Environment = Environment.DEVELOPMENT
+    amqp_url: str = Field(default="amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL")
+    broker: BrokerKind = BrokerKind.RABBITMQ
+    log_level: str = "INFO"
+    retry_delay_ms: int = Field(default=2000, ge=10, description="Delay before a failed message is retried")
+    max_attempts: int = Field(default=5, ge=1, le=50, description="Attempts before a message is parked")
+    relay_batch_size: int = Field(default=200, ge=1, le=5000)
+    relay_poll_interval_s: float = Field(default=0.5, gt=0)
+    consumer_prefetch: int = Field(default=32, ge=1, le=1000)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)
+
+
+class ServiceSettings(CommonSettings):
+    """A service's own settings; subclasses give the variable names (`MEMBERS_DATABASE_URL`...)."""
+
+    database_url: str
+    host: str = "127.0.0.1"
+    port: int
+    roles: str = Field(default="api,relay,consumers", description="Which parts this process runs")
+
+
+def service_field(service: str, name: str, default: object) -> Any:
+    """A setting read from `<SERVICE>_<NAME>` (e.g. `BILLING_DATABASE_URL`)."""
+    return Field(default=default, validation_alias=AliasChoices(f"{service.upper()}_{name.upper()}", name))
+
+
+def database_url_default(service: str) -> str:
+    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/ent_{service}"
