@@ -137,3 +137,42 @@ def main(definition: ServiceDefinition, settings_class: type[ServiceSettings]) -
 
     app = service_app(definition, settings, migrate=args.migrate)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+
+
+def composite_app(
+    definitions: Sequence[ServiceDefinition],
+    runtimes: Sequence[ServiceRuntime],
+    broker: Broker,
+    *,
+    title: str,
+    description: str = "",
+    max_request_bytes: int = 1_048_576,
+    migrate: bool = True,
+    on_started: Callable[[], object] | None = None,
+) -> FastAPI:
+    """Several services in one process behind one app (the embedded mode, and in-process tests).
+
+    Each keeps its own database, relay and consumers; they talk only through the shared broker.
+    """
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with running(runtimes, broker, definitions, migrate=migrate):
+            if on_started is not None:
+                result = on_started()
+                if asyncio.iscoroutine(result):
+                    await result
+            yield
+
+    routers = [router for d, r in zip(definitions, runtimes, strict=True) for router in d.routers(r)]
+    app = create_app(
+        title=title,
+        description=description,
+        service_label="embedded",
+        routers=routers,
+        readiness=[r.readiness for r in runtimes],
+        lifespan=lifespan,
+        max_request_bytes=max_request_bytes,
+    )
+    app.state.runtimes = {r.name: r for r in runtimes}
+    return app
