@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import Field
+
 from shared.contracts.common import Amount, DocumentLine
 from shared.contracts.envelope import Event
 
@@ -18,6 +20,10 @@ class SupplierInvoiceMatched(Event):
     member_id: str
     lines: list[DocumentLine]
     total_excl_tax: Amount
+    received_on: dt.date | None = None
+    payment_deadline: dt.date | None = Field(
+        default=None, description="The syndicate's deadline to pay the contractor (receipt + 30 days)."
+    )
 
 
 class SupplierInvoiceException(Event):
@@ -28,6 +34,10 @@ class SupplierInvoiceException(Event):
     supplier_invoice_number: str
     po_number: str
     reasons: list[str]
+    received_on: dt.date | None = None
+    payment_deadline: dt.date | None = Field(
+        default=None, description="The syndicate's deadline to pay the contractor (receipt + 30 days)."
+    )
 
 
 class InvoiceIssued(Event):
@@ -46,3 +56,5 @@ class InvoiceIssued(Event):
     total_incl_tax: Amount
     supplier_invoice_id: str | None = None
     po_number: str | None = None
+    quote_number: str | None = None
+    commitment_number: str | None = Field(default=None, description="The member's numéro d'engagement.")
