@@ -39,6 +39,10 @@ class Money(TypeDecorator[Decimal]):
         super().__init__()
         self.scale = scale
 
+    def __repr__(self) -> str:
+        # Alembic renders column types with repr(): the scale must survive into migrations.
+        return f"Money(scale={self.scale})"
+
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(40))

@@ -39,6 +39,8 @@ async def next_number(session: AsyncSession, counters: Table, series: str, year:
     ).scalar_one()
     number = int(current) + 1
     await session.execute(
-        update(counters).where(counters.c.series == series, counters.c.year == year).values(last_number=number)
+        update(counters)
+        .where(counters.c.series == series, counters.c.year == year)
+        .values(last_number=number)
     )
     return number

@@ -11,7 +11,9 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from shared.context import service_var
 from shared.db import Database
 from shared.messaging.broker import Broker
 from shared.messaging.inbox import AfterCommitHook, Handler, IdempotentConsumer
@@ -52,6 +54,7 @@ class ServiceRuntime:
     consumer_prefetch: int = 32
     after_publish: AfterPublishHook | None = None
     after_commit: AfterCommitHook | None = None
+    settings: Any = None  # the service's own settings object, for routes and handlers that need them
 
     def __post_init__(self) -> None:
         self.relay = OutboxRelay(
@@ -74,7 +77,10 @@ class ServiceRuntime:
     async def start(self) -> None:
         await self.broker.declare(self.topology)
         if self.roles.relay:
+            # The task copies the current context: its logs name this service, even in the embedded mode.
+            token = service_var.set(self.name)
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+            service_var.reset(token)
         if self.roles.consumers:
             for queue_name, handlers in self.handlers.items():
                 consumer = IdempotentConsumer(
@@ -88,8 +94,13 @@ class ServiceRuntime:
                 )
                 await consumer.start()
                 self.consumers.append(consumer)
-        log.info("%s started (api=%s relay=%s consumers=%s)", self.name, self.roles.api, self.roles.relay,
-                 self.roles.consumers)
+        log.info(
+            "%s started (api=%s relay=%s consumers=%s)",
+            self.name,
+            self.roles.api,
+            self.roles.relay,
+            self.roles.consumers,
+        )
 
     async def stop(self) -> None:
         self.relay.stop()
@@ -99,4 +110,7 @@ class ServiceRuntime:
         self._tasks.clear()
 
     async def readiness(self) -> dict[str, bool]:
-        return {f"{self.name}.database": await self.db.ping(), f"{self.name}.broker": await self.broker.is_ready()}
+        return {
+            f"{self.name}.database": await self.db.ping(),
+            f"{self.name}.broker": await self.broker.is_ready(),
+        }

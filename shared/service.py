@@ -57,13 +57,16 @@ class ServiceDefinition:
             db=db or Database(settings.database_url),
             tables=self.tables,
             broker=broker,
-            topology=system_topology(max_attempts=settings.max_attempts, retry_delay_ms=settings.retry_delay_ms),
+            topology=system_topology(
+                max_attempts=settings.max_attempts, retry_delay_ms=settings.retry_delay_ms
+            ),
             roles=Roles.parse(settings.roles),
             relay_batch_size=settings.relay_batch_size,
             relay_poll_interval=settings.relay_poll_interval_s,
             consumer_prefetch=settings.consumer_prefetch,
             after_publish=after_publish,
             after_commit=after_commit,
+            settings=settings,
         )
         runtime.handlers = self.handlers(runtime)
         return runtime
@@ -71,7 +74,11 @@ class ServiceDefinition:
 
 @asynccontextmanager
 async def running(
-    runtimes: Sequence[ServiceRuntime], broker: Broker, definitions: Sequence[ServiceDefinition], *, migrate: bool
+    runtimes: Sequence[ServiceRuntime],
+    broker: Broker,
+    definitions: Sequence[ServiceDefinition],
+    *,
+    migrate: bool,
 ) -> AsyncIterator[None]:
     """Connect, migrate, start relays and consumers; stop them in reverse on the way out."""
     if migrate:
@@ -90,7 +97,9 @@ async def running(
             await runtime.db.dispose()
 
 
-def service_app(definition: ServiceDefinition, settings: ServiceSettings, *, migrate: bool = False) -> FastAPI:
+def service_app(
+    definition: ServiceDefinition, settings: ServiceSettings, *, migrate: bool = False
+) -> FastAPI:
     """The service alone in its process, on its own database and the configured broker."""
     service_var.set(definition.name)
     broker = make_broker(settings, connection_name=f"ent-{definition.name}")
@@ -116,7 +125,9 @@ def service_app(definition: ServiceDefinition, settings: ServiceSettings, *, mig
 
 
 def main(definition: ServiceDefinition, settings_class: type[ServiceSettings]) -> None:
-    parser = argparse.ArgumentParser(prog=f"python -m services.{definition.name}", description=definition.title)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m services.{definition.name}", description=definition.title
+    )
     parser.add_argument("command", choices=["serve", "migrate"], nargs="?", default="serve")
     parser.add_argument("--migrate", action="store_true", help="apply migrations before serving")
     args = parser.parse_args()
@@ -136,7 +147,11 @@ def main(definition: ServiceDefinition, settings_class: type[ServiceSettings]) -
     import uvicorn
 
     app = service_app(definition, settings, migrate=args.migrate)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    # Keep idle connections longer than a gateway or client pool would (nginx keeps 60 s): a server
+    # closing a connection the client is reusing shows up as a read error on the client's side.
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_config=None, access_log=False, timeout_keep_alive=75
+    )
 
 
 def composite_app(

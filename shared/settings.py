@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-
 from typing import Any
 
 from pydantic import AliasChoices, Field
@@ -24,7 +23,9 @@ class BrokerKind(StrEnum):
 class CommonSettings(BaseSettings):
     """Read from `ENT_*` variables (a `.env` file too, in development)."""
 
-    model_config = SettingsConfigDict(env_prefix="ENT_", env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="ENT_", env_file=".env", extra="ignore", populate_by_name=True
+    )
 
     environment: Environment = Environment.DEVELOPMENT
     amqp_url: str = Field(default="amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL")
@@ -49,7 +50,8 @@ class ServiceSettings(CommonSettings):
 
 def service_field(service: str, name: str, default: object) -> Any:
     """A setting read from `<SERVICE>_<NAME>` (e.g. `BILLING_DATABASE_URL`)."""
-    return Field(default=default, validation_alias=AliasChoices(f"{service.upper()}_{name.upper()}", name))
+    # Only the prefixed name: a bare PORT or DATABASE_URL set by a hosting platform must not leak in.
+    return Field(default=default, validation_alias=AliasChoices(f"{service.upper()}_{name.upper()}"))
 
 
 def database_url_default(service: str) -> str:

@@ -82,5 +82,9 @@ def create_vhost() -> tuple[str, str]:
 
 
 def delete_vhost(name: str) -> None:
-    subprocess.run([shutil.which("rabbitmqctl") or "rabbitmqctl", "delete_vhost", name],
-                   capture_output=True, timeout=60, check=False)
+    subprocess.run(
+        [shutil.which("rabbitmqctl") or "rabbitmqctl", "delete_vhost", name],
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )

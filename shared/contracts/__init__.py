@@ -8,4 +8,4 @@ from shared.contracts.envelope import Envelope, Event, parse_event, registry
 __all__ = ["Envelope", "Event", "parse_event", "registry"]
 
 # Importing the modules registers every contract.
-from shared.contracts import billing, members, orders  # noqa: E402,F401
+from shared.contracts import billing, members, orders  # noqa: F401

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
-
-
 
 
 class Event(BaseModel):
@@ -87,6 +83,10 @@ class EventRegistry:
 
     def all(self) -> list[type[Event]]:
         return sorted(self._by_key.values(), key=lambda c: (c.TYPE, c.VERSION))
+
+    def published(self) -> list[type[Event]]:
+        """The system's own contracts (tests and benchmarks register throwaway ones too)."""
+        return [c for c in self.all() if c.__module__.startswith("shared.contracts.")]
 
 
 registry = EventRegistry()

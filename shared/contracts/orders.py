@@ -36,3 +36,39 @@ class PurchaseOrderIssued(Event):
     commitment_number: str | None
     lines: list[DocumentLine]
     total_excl_tax: Amount
+    total_vat: Amount | None = None
+    total_incl_tax: Amount | None = None
+
+
+class QuoteSent(Event):
+    """The syndicate sent a quote (devis) to the member; it can be accepted until `valid_until`."""
+
+    TYPE = "orders.quote.sent"
+    quote_id: str
+    quote_number: str
+    member_id: str
+    sent_on: dt.date
+    valid_until: dt.date
+    total_excl_tax: Amount
+    total_incl_tax: Amount
+
+
+class QuoteRefused(Event):
+    """The member refused a quote (devis refusé); no purchase order follows."""
+
+    TYPE = "orders.quote.refused"
+    quote_id: str
+    quote_number: str
+    member_id: str
+    refused_on: dt.date
+    reason: str | None = None
+
+
+class QuoteCancelled(Event):
+    """The syndicate withdrew a quote before the member answered (devis annulé)."""
+
+    TYPE = "orders.quote.cancelled"
+    quote_id: str
+    quote_number: str
+    member_id: str
+    cancelled_on: dt.date

@@ -29,8 +29,10 @@ def operations_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
         for check in checks:
             results.update(await check())
         ready = all(results.values())
-        return JSONResponse({"status": "ready" if ready else "not ready", "checks": results},
-                            status_code=200 if ready else 503)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": results},
+            status_code=200 if ready else 503,
+        )
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:

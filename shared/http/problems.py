@@ -53,12 +53,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApplicationError)
     async def _application_error(request: Request, exc: ApplicationError) -> JSONResponse:
         errors = [{"field": exc.field, "reason": exc.detail}] if exc.field else None
-        return problem(exc.status, exc.type_slug, exc.title, exc.detail, errors=errors, instance=request.url.path)
+        return problem(
+            exc.status, exc.type_slug, exc.title, exc.detail, errors=errors, instance=request.url.path
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_path(e.get("loc", ())), "reason": e.get("msg", "invalid"), "in": str(e["loc"][0])}
+            {
+                "field": _field_path(e.get("loc", ())),
+                "reason": e.get("msg", "invalid"),
+                "in": str(e["loc"][0]),
+            }
             if e.get("loc")
             else {"field": "", "reason": e.get("msg", "invalid")}
             for e in exc.errors()
@@ -68,7 +74,12 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large", 415: "unsupported-media-type"}
+        slug = {
+            404: "not-found",
+            405: "method-not-allowed",
+            413: "payload-too-large",
+            415: "unsupported-media-type",
+        }
         return problem(
             exc.status_code,
             slug.get(exc.status_code, "http-error"),

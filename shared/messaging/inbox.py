@@ -17,7 +17,7 @@ from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from shared.context import causation_id_var, correlation_id_var
+from shared.context import causation_id_var, correlation_id_var, service_var
 from shared.contracts.envelope import Envelope, Event, UnknownEventType, parse_event
 from shared.db import dialect_insert, utcnow
 from shared.messaging.broker import Broker, Delivery
@@ -40,7 +40,12 @@ AfterCommitHook = Callable[[Envelope], Awaitable[None] | None]
 
 # Transient infrastructure failures are retried in place before they count as a failed attempt, so a
 # database failover does not push healthy messages to the parking queue.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, ConnectionError, OSError)
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    OSError,
+)
 TRANSIENT_DELAYS = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -49,8 +54,12 @@ async def claim_message(uow: UnitOfWork, tables: MessagingTables, consumer: str,
     insert = dialect_insert(uow.session)
     result = await uow.session.execute(
         insert(tables.inbox)
-        .values(consumer=consumer, message_id=envelope.message_id, message_type=envelope.type,
-                processed_at=utcnow())
+        .values(
+            consumer=consumer,
+            message_id=envelope.message_id,
+            message_type=envelope.type,
+            processed_at=utcnow(),
+        )
         .on_conflict_do_nothing(index_elements=["consumer", "message_id"])
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -94,13 +103,17 @@ class IdempotentConsumer:
             CONSUMED.labels(self.name, "ignored").inc()
             await delivery.ack()
             return
-        correlation_token = correlation_id_var.set(envelope.correlation_id)
-        causation_token = causation_id_var.set(str(envelope.message_id))
+        # Queue names are `<service>.<purpose>`: logs of the embedded mode still say whose work it is.
+        tokens = (
+            correlation_id_var.set(envelope.correlation_id),
+            causation_id_var.set(str(envelope.message_id)),
+            service_var.set(self.name.split(".", 1)[0]),
+        )
         try:
             await self._process(delivery, envelope, event, handler)
         finally:
-            correlation_id_var.reset(correlation_token)
-            causation_id_var.reset(causation_token)
+            for var, token in zip((correlation_id_var, causation_id_var, service_var), tokens, strict=True):
+                var.reset(token)  # type: ignore[attr-defined]
 
     async def _process(self, delivery: Delivery, envelope: Envelope, event: Event, handler: Handler) -> None:
         try:
@@ -110,14 +123,23 @@ class IdempotentConsumer:
                 CONSUMED.labels(self.name, "parked").inc()
                 log.error(
                     "%s parked %s (%s) after %d attempts: %r",
-                    self.name, envelope.message_id, envelope.type, delivery.attempt, exc,
+                    self.name,
+                    envelope.message_id,
+                    envelope.type,
+                    delivery.attempt,
+                    exc,
                 )
                 await delivery.park(f"{type(exc).__name__}: {exc}")
             else:
                 CONSUMED.labels(self.name, "retried").inc()
                 log.warning(
                     "%s failed on %s (%s), attempt %d of %d: %r",
-                    self.name, envelope.message_id, envelope.type, delivery.attempt, self.queue.max_attempts, exc,
+                    self.name,
+                    envelope.message_id,
+                    envelope.type,
+                    delivery.attempt,
+                    self.queue.max_attempts,
+                    exc,
                 )
                 await delivery.retry()
             return
@@ -137,7 +159,13 @@ class IdempotentConsumer:
             except TRANSIENT_ERRORS as exc:
                 if delay is None:
                     raise
-                log.warning("%s: transient failure on %s, again in %.1fs: %r", self.name, envelope.message_id, delay, exc)
+                log.warning(
+                    "%s: transient failure on %s, again in %.1fs: %r",
+                    self.name,
+                    envelope.message_id,
+                    delay,
+                    exc,
+                )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 

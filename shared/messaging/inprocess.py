@@ -170,7 +170,9 @@ class InProcessBroker:
         keep, moved = [], 0
         for parked in q.parked:
             if message_ids is None or parked.message_id in message_ids:
-                self._enqueue(q, _Message(OutgoingMessage(parked.message_id, parked.routing_key, parked.body)))
+                self._enqueue(
+                    q, _Message(OutgoingMessage(parked.message_id, parked.routing_key, parked.body))
+                )
                 moved += 1
             else:
                 keep.append(parked)

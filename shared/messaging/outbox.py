@@ -9,6 +9,7 @@ nothing is dropped and one bad row does not hold the others back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -112,10 +113,8 @@ class OutboxRelay:
                 await asyncio.sleep(self._poll_interval)
             if published < self._batch_size:
                 self._wakeup.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
-                except TimeoutError:
-                    pass
 
     def stop(self) -> None:
         self._stopping = True
@@ -127,8 +126,15 @@ class OutboxRelay:
         async with self._db.sessionmaker() as session, session.begin():
             rows = (
                 await session.execute(
-                    select(outbox.c.id, outbox.c.message_id, outbox.c.routing_key, outbox.c.body,
-                           outbox.c.correlation_id, outbox.c.created_at, outbox.c.attempts)
+                    select(
+                        outbox.c.id,
+                        outbox.c.message_id,
+                        outbox.c.routing_key,
+                        outbox.c.body,
+                        outbox.c.correlation_id,
+                        outbox.c.created_at,
+                        outbox.c.attempts,
+                    )
                     .where(outbox.c.sent_at.is_(None), outbox.c.available_at <= utcnow())
                     .order_by(outbox.c.id)
                     .limit(self._batch_size)
@@ -157,13 +163,19 @@ class OutboxRelay:
                     await self._record_failure(session, row, result, now)
             return len(rows)
 
-    async def _record_failure(self, session: AsyncSession, row: Any, error: BaseException, now: dt.datetime) -> None:
+    async def _record_failure(
+        self, session: AsyncSession, row: Any, error: BaseException, now: dt.datetime
+    ) -> None:
         reason = "unroutable" if isinstance(error, Unroutable) else "broker"
         OUTBOX_FAILED.labels(self.service, reason).inc()
         attempts = row.attempts + 1
         log.error(
             "outbox row %s (%s, message %s) not published, attempt %d: %s",
-            row.id, row.routing_key, row.message_id, attempts, error,
+            row.id,
+            row.routing_key,
+            row.message_id,
+            attempts,
+            error,
             extra={"routing_key": row.routing_key, "reason": reason},
         )
         outbox = self._tables.outbox
@@ -211,8 +223,14 @@ async def pending_rows(db: Database, tables: MessagingTables, limit: int = 100) 
     async with db.sessionmaker() as session:
         rows = (
             await session.execute(
-                select(outbox.c.id, outbox.c.message_id, outbox.c.routing_key, outbox.c.created_at,
-                       outbox.c.attempts, outbox.c.last_error)
+                select(
+                    outbox.c.id,
+                    outbox.c.message_id,
+                    outbox.c.routing_key,
+                    outbox.c.created_at,
+                    outbox.c.attempts,
+                    outbox.c.last_error,
+                )
                 .where(outbox.c.sent_at.is_(None))
                 .order_by(outbox.c.id)
                 .limit(limit)

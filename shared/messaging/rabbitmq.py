@@ -9,7 +9,6 @@ is down fails, and the outbox keeps the row pending until the next relay pass.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -94,7 +93,11 @@ class _RabbitDelivery:
     async def _settle(self, action: Any) -> None:
         try:
             await action
-        except (aiormq.exceptions.AMQPError, aio_pika.exceptions.ChannelInvalidStateError, ConnectionError) as exc:
+        except (
+            aiormq.exceptions.AMQPError,
+            aio_pika.exceptions.ChannelInvalidStateError,
+            ConnectionError,
+        ) as exc:
             # The channel died after our commit: the broker will redeliver and the inbox absorbs it.
             log.warning("could not settle %s (%s); it will be redelivered", self.message_id, exc)
 
@@ -124,9 +127,7 @@ class RabbitMQBroker:
             reconnect_interval=1.0,
             client_properties={"connection_name": self._connection_name},
         )
-        self._publish_channel = await self._connection.channel(
-            publisher_confirms=True, on_return_raises=True
-        )  # type: ignore[assignment]
+        self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)  # type: ignore[assignment]
 
     async def close(self) -> None:
         if self._connection is not None:
@@ -208,10 +209,10 @@ class RabbitMQBroker:
         except aio_pika.exceptions.PublishError as exc:
             raise Unroutable(f"no queue bound for {routing_key!r}") from exc
         except (
+            TimeoutError,
             aiormq.exceptions.AMQPError,
             aio_pika.exceptions.ChannelInvalidStateError,
             ConnectionError,
-            asyncio.TimeoutError,
             RuntimeError,
         ) as exc:
             raise BrokerError(f"publish of {message_id} failed: {exc!r}") from exc
@@ -245,7 +246,9 @@ class RabbitMQBroker:
             raise BrokerError("broker not connected")
         channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         spec = self._topology.queue(queue) if self._topology else ConsumerQueue(queue, ())
-        parking = await channel.declare_queue(spec.parking_queue, durable=True, arguments=PARKING_QUEUE_ARGUMENTS)
+        parking = await channel.declare_queue(
+            spec.parking_queue, durable=True, arguments=PARKING_QUEUE_ARGUMENTS
+        )
         return channel, parking
 
     async def list_parked(self, queue: str, *, limit: int = 100) -> list[ParkedMessage]:
@@ -276,9 +279,7 @@ class RabbitMQBroker:
                     break
                 if message_ids is not None and message.message_id not in message_ids:
                     continue  # left unacknowledged: back to the parking queue when the channel closes
-                headers = {
-                    k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")
-                }
+                headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
                 await channel.default_exchange.publish(
                     aio_pika.Message(
                         body=message.body,

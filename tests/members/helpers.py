@@ -45,15 +45,21 @@ def member_body(seed: int | None = None, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-async def register_adhering_member(client: httpx.AsyncClient, seed: int | None = None, **overrides: Any) -> str:
+async def register_adhering_member(
+    client: httpx.AsyncClient, seed: int | None = None, **overrides: Any
+) -> str:
     """Register a member and get its adhesion approved by the Comité; returns the member id."""
     response = await client.post("/v1/members", json=member_body(seed, **overrides))
     assert response.status_code == 201, response.text
     member_id = response.json()["id"]
     response = await client.post(
         f"/v1/members/{member_id}/adhesions",
-        json={"deliberation_number": "DEL-2026-01", "deliberation_date": "2026-01-15",
-              "effective_date": "2026-02-01", "option": "base"},
+        json={
+            "deliberation_number": "DEL-2026-01",
+            "deliberation_date": "2026-01-15",
+            "effective_date": "2026-02-01",
+            "option": "base",
+        },
     )
     assert response.status_code == 201, response.text
     response = await client.post(

@@ -22,7 +22,11 @@ async def test_member_adheres_by_concordant_deliberations(client) -> None:
     member = (await client.post("/v1/members", json=member_body(1))).json()
     adhesion = await client.post(
         f"/v1/members/{member['id']}/adhesions",
-        json={"deliberation_number": "2026-14", "deliberation_date": "2026-01-10", "effective_date": "2026-03-01"},
+        json={
+            "deliberation_number": "2026-14",
+            "deliberation_date": "2026-01-10",
+            "effective_date": "2026-03-01",
+        },
     )
     assert adhesion.status_code == 201 and adhesion.json()["status"] == "pending"
     vote = await client.post(
@@ -53,12 +57,20 @@ async def test_the_same_siren_cannot_be_registered_twice(client) -> None:
 
 async def test_a_vote_with_no_vote_cast_is_refused(client) -> None:
     member = (await client.post("/v1/members", json=member_body(5))).json()
-    adhesion = (await client.post(
-        f"/v1/members/{member['id']}/adhesions",
-        json={"deliberation_number": "X", "deliberation_date": "2026-01-10", "effective_date": "2026-03-01"},
-    )).json()
-    vote = await client.post(f"/v1/adhesions/{adhesion['id']}/committee-vote",
-                             json={"session_date": "2026-02-01", "votes_for": 0, "votes_against": 0, "abstentions": 12})
+    adhesion = (
+        await client.post(
+            f"/v1/members/{member['id']}/adhesions",
+            json={
+                "deliberation_number": "X",
+                "deliberation_date": "2026-01-10",
+                "effective_date": "2026-03-01",
+            },
+        )
+    ).json()
+    vote = await client.post(
+        f"/v1/adhesions/{adhesion['id']}/committee-vote",
+        json={"session_date": "2026-02-01", "votes_for": 0, "votes_against": 0, "abstentions": 12},
+    )
     assert vote.status_code == 422
     state = await client.get(f"/v1/members/{member['id']}/status", params={"on": "2026-04-01"})
     assert state.json()["status"] == "pending"  # nothing half-written

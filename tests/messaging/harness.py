@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Column, Integer, String, Table, Uuid, func, i
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.contracts.envelope import Envelope, Event
-from shared.db import Database, UTCDateTime, new_metadata, utcnow  # noqa: F401 (utcnow used by tests)
+from shared.db import Database, UTCDateTime, new_metadata, utcnow
 from shared.messaging.broker import Broker
 from shared.messaging.rabbitmq import RabbitMQBroker
 from shared.messaging.tables import messaging_tables
@@ -52,8 +52,9 @@ effects = Table(
 
 
 def topology(max_attempts: int = 3, retry_delay_ms: int = 100) -> Topology:
-    return Topology(queues=(ConsumerQueue(QUEUE, ("test.#",), max_attempts=max_attempts,
-                                          retry_delay_ms=retry_delay_ms),))
+    return Topology(
+        queues=(ConsumerQueue(QUEUE, ("test.#",), max_attempts=max_attempts, retry_delay_ms=retry_delay_ms),)
+    )
 
 
 async def create_schema(engine: AsyncEngine) -> None:
@@ -68,13 +69,16 @@ class PoisonSwitch:
     on: bool = True
 
 
-def make_handler(poison: PoisonSwitch | None = None) -> Callable[[Any, Envelope, UnitOfWork], Awaitable[None]]:
+def make_handler(
+    poison: PoisonSwitch | None = None,
+) -> Callable[[Any, Envelope, UnitOfWork], Awaitable[None]]:
     async def on_pinged(event: Pinged, envelope: Envelope, uow: UnitOfWork) -> None:
         if event.poison and (poison is None or poison.on):
             raise RuntimeError(f"poison message {event.seq}")
         await uow.session.execute(
-            insert(effects).values(seq=event.seq, message_id=envelope.message_id, consumer_pid=os.getpid(),
-                                   applied_at=utcnow())
+            insert(effects).values(
+                seq=event.seq, message_id=envelope.message_id, consumer_pid=os.getpid(), applied_at=utcnow()
+            )
         )
 
     return on_pinged
@@ -90,13 +94,23 @@ def runtime(
     topo: Topology | None = None,
     **hooks: Any,
 ) -> ServiceRuntime:
-    rt = ServiceRuntime(name=name, db=db, tables=tables, broker=broker, topology=topo or topology(),
-                        roles=Roles.parse(roles), relay_poll_interval=0.2, **hooks)
+    rt = ServiceRuntime(
+        name=name,
+        db=db,
+        tables=tables,
+        broker=broker,
+        topology=topo or topology(),
+        roles=Roles.parse(roles),
+        relay_poll_interval=0.2,
+        **hooks,
+    )
     rt.handlers = {QUEUE: {Pinged.TYPE: make_handler(poison)}}
     return rt
 
 
-async def emit(rt: ServiceRuntime, seqs: range | list[int], per_transaction: int = 1, poison: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+async def emit(
+    rt: ServiceRuntime, seqs: range | list[int], per_transaction: int = 1, poison: set[int] = frozenset()
+) -> None:  # type: ignore[assignment]
     batch: list[int] = []
     for seq in seqs:
         batch.append(seq)
@@ -122,9 +136,13 @@ async def effect_counts(db: Database) -> dict[int, int]:
 
 async def pending_outbox(db: Database) -> int:
     async with db.sessionmaker() as session:
-        return int((await session.execute(
-            select(func.count()).select_from(tables.outbox).where(tables.outbox.c.sent_at.is_(None))
-        )).scalar_one())
+        return int(
+            (
+                await session.execute(
+                    select(func.count()).select_from(tables.outbox).where(tables.outbox.c.sent_at.is_(None))
+                )
+            ).scalar_one()
+        )
 
 
 async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout: float, interval: float = 0.1) -> bool:

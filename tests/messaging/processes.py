@@ -13,9 +13,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def start_harness(role: str, database_url: str, amqp_url: str, crash: str = "none") -> subprocess.Popen[str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.messaging.harness", role, "--database-url", database_url,
-         "--amqp-url", amqp_url, "--crash", crash],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.messaging.harness",
+            role,
+            "--database-url",
+            database_url,
+            "--amqp-url",
+            amqp_url,
+            "--crash",
+            crash,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     deadline = time.monotonic() + 30

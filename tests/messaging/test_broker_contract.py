@@ -94,9 +94,59 @@ async def test_parked_messages_can_be_listed_and_replayed(broker: Broker) -> Non
     await asyncio.wait_for(parked.wait(), 10)
     await asyncio.sleep(0.3)
     listing = await broker.list_parked(QUEUE.name)
-    assert [(p.message_id, p.reason, p.body) for p in listing] == [(sent.message_id, "handler broke", b'{"x": 1}')]
+    assert [(p.message_id, p.reason, p.body) for p in listing] == [
+        (sent.message_id, "handler broke", b'{"x": 1}')
+    ]
     assert (await broker.list_parked(QUEUE.name)) == listing  # listing does not consume
     assert await broker.replay_parked(QUEUE.name, {sent.message_id}) == 1
     await asyncio.wait_for(replay_done.wait(), 10)
     assert replayed[0].message_id == sent.message_id and replayed[0].body == b'{"x": 1}'
     assert await broker.list_parked(QUEUE.name) == []
+
+
+async def test_the_parking_command_lists_shows_and_replays(
+    amqp_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shared.contracts.topology import BILLING_REBILLING, system_topology
+    from shared.messaging import parking
+
+    broker = RabbitMQBroker(amqp_url)
+    await broker.connect()
+    await broker.declare(system_topology())
+    parked = asyncio.Event()
+
+    async def park_it(delivery: Delivery) -> None:
+        await delivery.park("missing purchase order")
+        parked.set()
+
+    sent = message("billing.supplier_invoice.matched", b'{"hello": "world"}')
+    await broker.consume(BILLING_REBILLING, park_it, prefetch=1)
+    await broker.publish(sent)
+    await asyncio.wait_for(parked.wait(), 10)
+    await broker.close()
+
+    assert (
+        await parking._run(
+            parking.argparse.Namespace(amqp_url=amqp_url, command="list", queue=BILLING_REBILLING, limit=10)
+        )
+        == 0
+    )
+    assert sent.message_id in capsys.readouterr().out
+    assert (
+        await parking._run(
+            parking.argparse.Namespace(
+                amqp_url=amqp_url, command="show", queue=BILLING_REBILLING, message_id=sent.message_id
+            )
+        )
+        == 0
+    )
+    assert '"reason": "missing purchase order"' in capsys.readouterr().out
+    assert (
+        await parking._run(
+            parking.argparse.Namespace(
+                amqp_url=amqp_url, command="replay", queue=BILLING_REBILLING, message_ids=[]
+            )
+        )
+        == 0
+    )
+    assert "replayed 1 message" in capsys.readouterr().out

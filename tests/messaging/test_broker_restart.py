@@ -1,4 +1,4 @@
-"""RabbitMQ restarted while 1,000 events are in flight: everything arrives once, nobody is restarted by hand."""
+"""RabbitMQ restarted with 1,000 events in flight: everything arrives once, no restart by hand."""
 
 from __future__ import annotations
 

@@ -30,8 +30,12 @@ async def stop(*runtimes) -> None:
 
 
 async def test_events_of_a_committed_transaction_are_applied_exactly_once(producer_db, consumer_db, amqp_url):
-    producer = await started(harness.runtime("producer", producer_db, RabbitMQBroker(amqp_url), roles="relay"))
-    consumer = await started(harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers"))
+    producer = await started(
+        harness.runtime("producer", producer_db, RabbitMQBroker(amqp_url), roles="relay")
+    )
+    consumer = await started(
+        harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers")
+    )
     try:
         await harness.emit(producer, range(200), per_transaction=4)
         assert await harness.wait_until(lambda: _all_applied(consumer_db, 200), timeout=30)
@@ -42,8 +46,12 @@ async def test_events_of_a_committed_transaction_are_applied_exactly_once(produc
 
 
 async def test_a_rolled_back_transaction_publishes_nothing(producer_db, consumer_db, amqp_url):
-    producer = await started(harness.runtime("producer", producer_db, RabbitMQBroker(amqp_url), roles="relay"))
-    consumer = await started(harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers"))
+    producer = await started(
+        harness.runtime("producer", producer_db, RabbitMQBroker(amqp_url), roles="relay")
+    )
+    consumer = await started(
+        harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers")
+    )
     try:
         async with producer.unit_of_work() as uow:
             uow.emit(harness.Pinged(seq=1))
@@ -57,13 +65,17 @@ async def test_a_rolled_back_transaction_publishes_nothing(producer_db, consumer
 
 
 async def test_a_message_delivered_twice_has_one_effect(producer_db, consumer_db, amqp_url):
-    consumer = await started(harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers"))
+    consumer = await started(
+        harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers")
+    )
     publisher = RabbitMQBroker(amqp_url)
     await publisher.connect()
     await publisher.declare(harness.topology())
     try:
         envelope = Envelope.wrap(harness.Pinged(seq=7), producer="test", correlation_id="c-1")
-        outgoing = OutgoingMessage(str(envelope.message_id), envelope.type, envelope.model_dump_json().encode())
+        outgoing = OutgoingMessage(
+            str(envelope.message_id), envelope.type, envelope.model_dump_json().encode()
+        )
         await publisher.publish(outgoing)
         await publisher.publish(outgoing)
         assert await harness.wait_until(lambda: _all_applied(consumer_db, 1), timeout=15)
@@ -79,8 +91,9 @@ async def test_unroutable_events_stay_pending_and_are_reported_then_sent_once_a_
 ):
     # The producer knows no consumer queue yet: its events have nowhere to go.
     empty = Topology(queues=())
-    producer = await started(harness.runtime("producer", producer_db, RabbitMQBroker(amqp_url), roles="relay",
-                                             topo=empty))
+    producer = await started(
+        harness.runtime("producer", producer_db, RabbitMQBroker(amqp_url), roles="relay", topo=empty)
+    )
     try:
         with caplog.at_level("ERROR"):
             await harness.emit(producer, [1, 2, 3])
@@ -91,8 +104,9 @@ async def test_unroutable_events_stay_pending_and_are_reported_then_sent_once_a_
         assert all(r.attempts >= 1 and r.last_error.startswith("unroutable") for r in rows)
         assert any("not published" in r.getMessage() for r in caplog.records)
         # A consumer declares its queue; the rows go out on a later pass, each once.
-        consumer = await started(harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url),
-                                                 roles="consumers"))
+        consumer = await started(
+            harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers")
+        )
         async with producer_db.sessionmaker() as session, session.begin():
             await session.execute(update(harness.tables.outbox).values(available_at=harness.utcnow()))
         producer.relay.wake()
@@ -108,10 +122,13 @@ async def test_a_poison_message_is_parked_after_bounded_retries_and_the_queue_ke
     producer_db, consumer_db, amqp_url
 ):
     switch = harness.PoisonSwitch(on=True)
-    producer = await started(harness.runtime("producer", producer_db, RabbitMQBroker(amqp_url), roles="relay"))
+    producer = await started(
+        harness.runtime("producer", producer_db, RabbitMQBroker(amqp_url), roles="relay")
+    )
     consumer_broker = RabbitMQBroker(amqp_url)
-    consumer = await started(harness.runtime("consumer", consumer_db, consumer_broker, roles="consumers",
-                                             poison=switch))
+    consumer = await started(
+        harness.runtime("consumer", consumer_db, consumer_broker, roles="consumers", poison=switch)
+    )
     try:
         await harness.emit(producer, range(20), poison={5})
         assert await harness.wait_until(lambda: _all_applied(consumer_db, 19), timeout=20)
@@ -137,8 +154,9 @@ async def test_two_relays_share_the_outbox_without_publishing_a_row_twice(produc
 
     async def record(ids: list[int]) -> None:
         async with producer_db.sessionmaker() as session:
-            rows = await session.execute(select(harness.tables.outbox.c.message_id)
-                                         .where(harness.tables.outbox.c.id.in_(ids)))
+            rows = await session.execute(
+                select(harness.tables.outbox.c.message_id).where(harness.tables.outbox.c.id.in_(ids))
+            )
             seen.extend(str(r[0]) for r in rows)
 
     writer = harness.runtime("writer", producer_db, RabbitMQBroker(amqp_url), roles="api")
@@ -146,12 +164,16 @@ async def test_two_relays_share_the_outbox_without_publishing_a_row_twice(produc
     await writer.broker.declare(harness.topology())
     await harness.emit(writer, range(2000), per_transaction=50)
     relays = [
-        harness.runtime(f"relay-{i}", producer_db, RabbitMQBroker(amqp_url), roles="relay", after_publish=record)
+        harness.runtime(
+            f"relay-{i}", producer_db, RabbitMQBroker(amqp_url), roles="relay", after_publish=record
+        )
         for i in range(2)
     ]
     for rt in relays:
         rt.relay._batch_size = 50  # small batches so both relays get turns
-    consumer = await started(harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers"))
+    consumer = await started(
+        harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers")
+    )
     try:
         for rt in relays:
             await started(rt)
@@ -165,5 +187,3 @@ async def test_two_relays_share_the_outbox_without_publishing_a_row_twice(produc
 
 async def _all_applied(db: Database, expected: int) -> bool:
     return len(await harness.effect_counts(db)) >= expected
-
-

@@ -34,11 +34,19 @@ class MemberRepository:
     async def add(self, member: Member) -> None:
         await self.session.execute(
             insert(members).values(
-                id=uuid.UUID(member.id), kind=member.kind.value, name=member.name, siren=member.siren,
-                siret=member.siret, address_line1=member.address.line1, address_line2=member.address.line2,
-                postcode=member.address.postcode, city=member.address.city,
-                country_code=member.address.country_code, service_code=member.service_code,
-                chorus_requirement=member.chorus_requirement.value, created_at=utcnow(),
+                id=uuid.UUID(member.id),
+                kind=member.kind.value,
+                name=member.name,
+                siren=member.siren,
+                siret=member.siret,
+                address_line1=member.address.line1,
+                address_line2=member.address.line2,
+                postcode=member.address.postcode,
+                city=member.address.city,
+                country_code=member.address.country_code,
+                service_code=member.service_code,
+                chorus_requirement=member.chorus_requirement.value,
+                created_at=utcnow(),
             )
         )
 
@@ -47,7 +55,9 @@ class MemberRepository:
         return _member(row) if row else None
 
     async def siren_taken(self, siren: str) -> bool:
-        return (await self.session.execute(select(members.c.id).where(members.c.siren == siren))).first() is not None
+        return (
+            await self.session.execute(select(members.c.id).where(members.c.siren == siren))
+        ).first() is not None
 
     async def list(self, *, limit: int, after: str | None, kind: str | None) -> list[Member]:
         query = select(members).order_by(members.c.id).limit(limit)
@@ -60,9 +70,14 @@ class MemberRepository:
 
 def _adhesion(row: Any) -> Adhesion:
     return Adhesion(
-        id=str(row.id), member_id=str(row.member_id), member_deliberation_date=row.member_deliberation_date,
-        effective_date=row.effective_date, option=AdhesionOption(row.option), status=AdhesionStatus(row.status),
-        decided_on=row.decided_on, withdrawal_date=row.withdrawal_date,
+        id=str(row.id),
+        member_id=str(row.member_id),
+        member_deliberation_date=row.member_deliberation_date,
+        effective_date=row.effective_date,
+        option=AdhesionOption(row.option),
+        status=AdhesionStatus(row.status),
+        decided_on=row.decided_on,
+        withdrawal_date=row.withdrawal_date,
     )
 
 
@@ -73,11 +88,14 @@ class AdhesionRepository:
     async def add(self, adhesion: Adhesion, deliberation_number: str) -> None:
         await self.session.execute(
             insert(adhesions).values(
-                id=uuid.UUID(adhesion.id), member_id=uuid.UUID(adhesion.member_id),
+                id=uuid.UUID(adhesion.id),
+                member_id=uuid.UUID(adhesion.member_id),
                 member_deliberation_number=deliberation_number,
                 member_deliberation_date=adhesion.member_deliberation_date,
-                effective_date=adhesion.effective_date, option=adhesion.option.value,
-                status=adhesion.status.value, created_at=utcnow(),
+                effective_date=adhesion.effective_date,
+                option=adhesion.option.value,
+                status=adhesion.status.value,
+                created_at=utcnow(),
             )
         )
 
@@ -91,24 +109,31 @@ class AdhesionRepository:
     async def for_member(self, member_id: str) -> list[Adhesion]:
         rows = (
             await self.session.execute(
-                select(adhesions).where(adhesions.c.member_id == _uuid(member_id)).order_by(adhesions.c.created_at)
+                select(adhesions)
+                .where(adhesions.c.member_id == _uuid(member_id))
+                .order_by(adhesions.c.created_at)
             )
         ).all()
         return [_adhesion(row) for row in rows]
 
     async def save_decision(self, adhesion: Adhesion, votes: tuple[int, int, int]) -> None:
         await self.session.execute(
-            update(adhesions).where(adhesions.c.id == uuid.UUID(adhesion.id)).values(
-                status=adhesion.status.value, decided_on=adhesion.decided_on,
-                votes_for=votes[0], votes_against=votes[1], abstentions=votes[2],
+            update(adhesions)
+            .where(adhesions.c.id == uuid.UUID(adhesion.id))
+            .values(
+                status=adhesion.status.value,
+                decided_on=adhesion.decided_on,
+                votes_for=votes[0],
+                votes_against=votes[1],
+                abstentions=votes[2],
             )
         )
 
     async def save_withdrawal(self, adhesion: Adhesion) -> None:
         await self.session.execute(
-            update(adhesions).where(adhesions.c.id == uuid.UUID(adhesion.id)).values(
-                status=adhesion.status.value, withdrawal_date=adhesion.withdrawal_date
-            )
+            update(adhesions)
+            .where(adhesions.c.id == uuid.UUID(adhesion.id))
+            .values(status=adhesion.status.value, withdrawal_date=adhesion.withdrawal_date)
         )
 
 

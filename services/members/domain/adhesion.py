@@ -39,7 +39,11 @@ def committee_vote_passes(votes_for: int, votes_against: int, abstentions: int =
 
     Abstentions and blank votes are not votes cast; exactly two thirds passes.
     """
-    for name, value in (("votes_for", votes_for), ("votes_against", votes_against), ("abstentions", abstentions)):
+    for name, value in (
+        ("votes_for", votes_for),
+        ("votes_against", votes_against),
+        ("abstentions", abstentions),
+    ):
         if value < 0:
             raise BusinessRuleViolation("a vote count cannot be negative", field=name)
         if value > MAX_PLAUSIBLE_VOTES:
@@ -65,14 +69,25 @@ class Adhesion:
 
     @classmethod
     def requested(
-        cls, *, id: str, member_id: str, deliberation_date: dt.date, effective_date: dt.date, option: AdhesionOption
+        cls,
+        *,
+        id: str,
+        member_id: str,
+        deliberation_date: dt.date,
+        effective_date: dt.date,
+        option: AdhesionOption,
     ) -> Adhesion:
         if effective_date < deliberation_date:
             raise BusinessRuleViolation(
                 "the effective date cannot precede the member's deliberation", field="effective_date"
             )
-        return cls(id=id, member_id=member_id, member_deliberation_date=deliberation_date,
-                   effective_date=effective_date, option=option)
+        return cls(
+            id=id,
+            member_id=member_id,
+            member_deliberation_date=deliberation_date,
+            effective_date=effective_date,
+            option=option,
+        )
 
     def decide(self, *, session_date: dt.date, votes_for: int, votes_against: int, abstentions: int) -> bool:
         if self.status is not AdhesionStatus.PENDING:
@@ -90,10 +105,13 @@ class Adhesion:
         if self.status is not AdhesionStatus.APPROVED:
             raise Conflict("only an approved adhesion can be withdrawn")
         if effective_date < deliberation_date:
-            raise BusinessRuleViolation("the withdrawal cannot take effect before its deliberation",
-                                        field="effective_date")
+            raise BusinessRuleViolation(
+                "the withdrawal cannot take effect before its deliberation", field="effective_date"
+            )
         if effective_date <= self.effective_date:
-            raise BusinessRuleViolation("the withdrawal must take effect after the adhesion", field="effective_date")
+            raise BusinessRuleViolation(
+                "the withdrawal must take effect after the adhesion", field="effective_date"
+            )
         self.status = AdhesionStatus.WITHDRAWN
         self.withdrawal_date = effective_date
 

@@ -52,7 +52,10 @@ class Member:
         validate_siret(self.siret, self.siren)
         if not self.name.strip():
             raise BusinessRuleViolation("a member needs a name", field="name")
-        if self.chorus_requirement in (ChorusRequirement.SERVICE_CODE, ChorusRequirement.BOTH) and not self.service_code:
+        if (
+            self.chorus_requirement in (ChorusRequirement.SERVICE_CODE, ChorusRequirement.BOTH)
+            and not self.service_code
+        ):
             raise BusinessRuleViolation(
                 "the member requires a service code on its invoices but none is given", field="service_code"
             )

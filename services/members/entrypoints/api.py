@@ -30,16 +30,25 @@ from shared.runtime import ServiceRuntime
 
 def _member_out(member: Member) -> MemberOut:
     return MemberOut(
-        id=member.id, kind=member.kind, name=member.name, siren=member.siren, siret=member.siret,
-        address=AddressIn(**asdict(member.address)), service_code=member.service_code,
+        id=member.id,
+        kind=member.kind,
+        name=member.name,
+        siren=member.siren,
+        siret=member.siret,
+        address=AddressIn(**asdict(member.address)),
+        service_code=member.service_code,
         chorus_requirement=member.chorus_requirement,
     )
 
 
 def _adhesion_out(adhesion: Adhesion) -> AdhesionOut:
     return AdhesionOut(
-        id=adhesion.id, member_id=adhesion.member_id, effective_date=adhesion.effective_date,
-        option=adhesion.option, status=adhesion.status, decided_on=adhesion.decided_on,
+        id=adhesion.id,
+        member_id=adhesion.member_id,
+        effective_date=adhesion.effective_date,
+        option=adhesion.option,
+        status=adhesion.status,
+        decided_on=adhesion.decided_on,
         withdrawal_date=adhesion.withdrawal_date,
     )
 
@@ -47,12 +56,20 @@ def _adhesion_out(adhesion: Adhesion) -> AdhesionOut:
 def build_router(runtime: ServiceRuntime) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["members"])
 
-    @router.post("/members", status_code=status.HTTP_201_CREATED, response_model=MemberOut,
-                 summary="Register a member (adhérent)")
+    @router.post(
+        "/members",
+        status_code=status.HTTP_201_CREATED,
+        response_model=MemberOut,
+        summary="Register a member (adhérent)",
+    )
     async def register(body: MemberIn) -> MemberOut:
         command = registration.RegisterMember(
-            kind=body.kind, name=body.name, siren=body.siren, siret=body.siret,
-            address=Address(**body.address.model_dump()), service_code=body.service_code,
+            kind=body.kind,
+            name=body.name,
+            siren=body.siren,
+            siret=body.siret,
+            address=Address(**body.address.model_dump()),
+            service_code=body.service_code,
             chorus_requirement=body.chorus_requirement,
         )
         async with runtime.unit_of_work() as uow:
@@ -75,34 +92,48 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
             items=[_member_out(m) for m in found], next_cursor=found[-1].id if len(found) == limit else None
         )
 
-    @router.post("/members/{member_id}/adhesions", status_code=status.HTTP_201_CREATED,
-                 response_model=AdhesionOut, summary="Record the member's deliberation to adhere")
+    @router.post(
+        "/members/{member_id}/adhesions",
+        status_code=status.HTTP_201_CREATED,
+        response_model=AdhesionOut,
+        summary="Record the member's deliberation to adhere",
+    )
     async def request_adhesion(member_id: str, body: AdhesionIn) -> AdhesionOut:
         command = adhesion_cases.RequestAdhesion(member_id=member_id, **body.model_dump())
         async with runtime.unit_of_work() as uow:
             return _adhesion_out(await adhesion_cases.request_adhesion(command, uow))
 
-    @router.post("/adhesions/{adhesion_id}/committee-vote", response_model=AdhesionOut,
-                 summary="Record the Comité's vote (two thirds of votes cast)")
+    @router.post(
+        "/adhesions/{adhesion_id}/committee-vote",
+        response_model=AdhesionOut,
+        summary="Record the Comité's vote (two thirds of votes cast)",
+    )
     async def committee_vote(adhesion_id: str, body: CommitteeVoteIn) -> AdhesionOut:
         command = adhesion_cases.RecordCommitteeVote(adhesion_id=adhesion_id, **body.model_dump())
         async with runtime.unit_of_work() as uow:
             return _adhesion_out(await adhesion_cases.record_committee_vote(command, uow))
 
-    @router.post("/adhesions/{adhesion_id}/withdrawal", response_model=AdhesionOut,
-                 summary="Record the member's withdrawal (reprise de la compétence)")
+    @router.post(
+        "/adhesions/{adhesion_id}/withdrawal",
+        response_model=AdhesionOut,
+        summary="Record the member's withdrawal (reprise de la compétence)",
+    )
     async def withdraw(adhesion_id: str, body: WithdrawalIn) -> AdhesionOut:
         command = adhesion_cases.WithdrawAdhesion(adhesion_id=adhesion_id, **body.model_dump())
         async with runtime.unit_of_work() as uow:
             return _adhesion_out(await adhesion_cases.withdraw_adhesion(command, uow))
 
-    @router.get("/members/{member_id}/status", response_model=MemberStatusOut,
-                summary="The member's status for the competence on a date")
+    @router.get(
+        "/members/{member_id}/status",
+        response_model=MemberStatusOut,
+        summary="The member's status for the competence on a date",
+    )
     async def member_status(member_id: str, on: dt.date | None = None) -> MemberStatusOut:
         day = on or paris_today()
         async with runtime.unit_of_work() as uow:
             state, adhesion = await adhesion_cases.member_status_on(member_id, day, uow)
-        return MemberStatusOut(member_id=member_id, on=day, status=state,
-                               adhesion=_adhesion_out(adhesion) if adhesion else None)
+        return MemberStatusOut(
+            member_id=member_id, on=day, status=state, adhesion=_adhesion_out(adhesion) if adhesion else None
+        )
 
     return router

@@ -46,14 +46,18 @@ async def request_adhesion(command: RequestAdhesion, uow: UnitOfWork) -> Adhesio
         raise NotFound(f"no member {command.member_id}", field="member_id")
     repository = AdhesionRepository(uow.session)
     open_ones = [
-        a for a in await repository.for_member(command.member_id)
+        a
+        for a in await repository.for_member(command.member_id)
         if a.status in (AdhesionStatus.PENDING, AdhesionStatus.APPROVED)
     ]
     if open_ones:
         raise Conflict(f"the member already has a {open_ones[0].status.value} adhesion", field="member_id")
     adhesion = Adhesion.requested(
-        id=str(uuid.uuid4()), member_id=command.member_id, deliberation_date=command.deliberation_date,
-        effective_date=command.effective_date, option=command.option,
+        id=str(uuid.uuid4()),
+        member_id=command.member_id,
+        deliberation_date=command.deliberation_date,
+        effective_date=command.effective_date,
+        option=command.option,
     )
     await repository.add(adhesion, command.deliberation_number)
     await uow.commit()
@@ -66,20 +70,32 @@ async def record_committee_vote(command: RecordCommitteeVote, uow: UnitOfWork) -
     if adhesion is None:
         raise NotFound(f"no adhesion {command.adhesion_id}")
     passed = adhesion.decide(
-        session_date=command.session_date, votes_for=command.votes_for,
-        votes_against=command.votes_against, abstentions=command.abstentions,
+        session_date=command.session_date,
+        votes_for=command.votes_for,
+        votes_against=command.votes_against,
+        abstentions=command.abstentions,
     )
     await repository.save_decision(adhesion, (command.votes_for, command.votes_against, command.abstentions))
     if passed:
-        uow.emit(AdhesionApproved(
-            adhesion_id=adhesion.id, member_id=adhesion.member_id, effective_date=adhesion.effective_date,
-            option=ContractOption(adhesion.option.value), decided_on=command.session_date,
-        ))
+        uow.emit(
+            AdhesionApproved(
+                adhesion_id=adhesion.id,
+                member_id=adhesion.member_id,
+                effective_date=adhesion.effective_date,
+                option=ContractOption(adhesion.option.value),
+                decided_on=command.session_date,
+            )
+        )
     else:
-        uow.emit(AdhesionRejected(
-            adhesion_id=adhesion.id, member_id=adhesion.member_id, decided_on=command.session_date,
-            votes_for=command.votes_for, votes_against=command.votes_against,
-        ))
+        uow.emit(
+            AdhesionRejected(
+                adhesion_id=adhesion.id,
+                member_id=adhesion.member_id,
+                decided_on=command.session_date,
+                votes_for=command.votes_for,
+                votes_against=command.votes_against,
+            )
+        )
     await uow.commit()
     return adhesion
 
@@ -91,18 +107,26 @@ async def withdraw_adhesion(command: WithdrawAdhesion, uow: UnitOfWork) -> Adhes
         raise NotFound(f"no adhesion {command.adhesion_id}")
     adhesion.withdraw(deliberation_date=command.deliberation_date, effective_date=command.effective_date)
     await repository.save_withdrawal(adhesion)
-    uow.emit(AdhesionWithdrawn(adhesion_id=adhesion.id, member_id=adhesion.member_id,
-                               effective_date=command.effective_date))
+    uow.emit(
+        AdhesionWithdrawn(
+            adhesion_id=adhesion.id, member_id=adhesion.member_id, effective_date=command.effective_date
+        )
+    )
     await uow.commit()
     return adhesion
 
 
-async def member_status_on(member_id: str, day: dt.date, uow: UnitOfWork) -> tuple[MemberStatus, Adhesion | None]:
+async def member_status_on(
+    member_id: str, day: dt.date, uow: UnitOfWork
+) -> tuple[MemberStatus, Adhesion | None]:
     """The member's status for the competence on `day`, from its latest adhesion that is not rejected."""
     if await MemberRepository(uow.session).get(member_id) is None:
         raise NotFound(f"no member {member_id}")
-    candidates = [a for a in await AdhesionRepository(uow.session).for_member(member_id)
-                  if a.status is not AdhesionStatus.REJECTED]
+    candidates = [
+        a
+        for a in await AdhesionRepository(uow.session).for_member(member_id)
+        if a.status is not AdhesionStatus.REJECTED
+    ]
     if not candidates:
         return MemberStatus.NOT_ADHERING, None
     latest = candidates[-1]

@@ -27,8 +27,13 @@ class RegisterMember:
 
 def member_registered(member: Member) -> MemberRegistered:
     return MemberRegistered(
-        member_id=member.id, kind=member.kind.value, name=member.name, siren=member.siren, siret=member.siret,
-        address=PostalAddress(**asdict(member.address)), service_code=member.service_code,
+        member_id=member.id,
+        kind=member.kind.value,
+        name=member.name,
+        siren=member.siren,
+        siret=member.siret,
+        address=PostalAddress(**asdict(member.address)),
+        service_code=member.service_code,
         chorus_requirement=ContractChorusRequirement(member.chorus_requirement.value),
     )
 

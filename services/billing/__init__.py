@@ -1,0 +1,1 @@
+"""Billing service: supplier invoices and their matching, member invoices (rebilling), numbering."""

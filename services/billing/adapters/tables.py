@@ -1,0 +1,142 @@
+"""The billing service's tables; its Alembic migrations are generated from this metadata.
+
+Quantities and unit prices use `Money` with 4 decimals for its exactness on every backend (a quantity is
+not money, but it must never be a float either).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint, Uuid
+
+from shared.db import Money, UTCDateTime, new_metadata
+from shared.messaging.tables import messaging_tables
+from shared.numbering import counters_table
+
+metadata = new_metadata()
+messaging = messaging_tables(metadata)
+counters = counters_table(metadata)
+
+
+def _line_columns() -> list[Column]:  # type: ignore[type-arg]
+    return [
+        Column("line_no", Integer, primary_key=True),
+        Column("item_code", String(50), nullable=False),
+        Column("label", String(500), nullable=False),
+        Column("unit", String(20), nullable=False),
+        Column("quantity", Money(4), nullable=False),
+        Column("unit_price", Money(4), nullable=False),
+        Column("vat_category", String(4), nullable=False),
+        Column("vat_rate", Money(2), nullable=False),
+    ]
+
+
+# --- read models, fed by the other services' events -------------------------------------------------
+
+members = Table(
+    "members",
+    metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("siren", String(9), nullable=False),
+    Column("siret", String(14), nullable=False),
+    Column("address", JSON, nullable=False),
+    Column("service_code", String(100)),
+    Column("chorus_requirement", String(30), nullable=False),
+    # The occurrence of the event that wrote the row: an older event arriving late does not overwrite it.
+    Column("as_of", UTCDateTime, nullable=False),
+)
+
+purchase_orders = Table(
+    "purchase_orders",
+    metadata,
+    Column("po_number", String(50), primary_key=True),
+    Column("purchase_order_id", String(64), nullable=False, unique=True),
+    Column("quote_id", String(64), nullable=False),
+    Column("quote_number", String(50), nullable=False),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("commitment_number", String(100)),
+    Column("issued_on", Date, nullable=False),
+    Column("buyer", JSON, nullable=False),  # the member's snapshot at issue (PartySnapshot)
+    Column("total_excl_tax", Money(2), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+purchase_order_lines = Table(
+    "purchase_order_lines",
+    metadata,
+    Column("po_number", String(50), ForeignKey("purchase_orders.po_number"), primary_key=True),
+    *_line_columns(),
+)
+
+# --- supplier invoices (factures fournisseur) ---------------------------------------------------------
+
+supplier_invoices = Table(
+    "supplier_invoices",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    # One contractor holds the regional contract: its invoice number is unique. With several
+    # contractors this becomes unique on (contractor, number).
+    Column("number", String(50), nullable=False, unique=True),
+    Column("po_number", String(50), ForeignKey("purchase_orders.po_number"), nullable=False, index=True),
+    Column("issue_date", Date, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("payment_deadline", Date, nullable=False),
+    Column("total_excl_tax", Money(2), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("discrepancies", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+supplier_invoice_lines = Table(
+    "supplier_invoice_lines",
+    metadata,
+    Column("supplier_invoice_id", Uuid, ForeignKey("supplier_invoices.id"), primary_key=True),
+    *_line_columns(),
+)
+
+# --- member invoices (factures): rows are inserted at issue and never updated nor deleted -------------
+
+member_invoices = Table(
+    "member_invoices",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("series", String(50), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    # Exactly one member invoice per supplier invoice, whatever redeliveries or races happen.
+    Column("supplier_invoice_id", Uuid, ForeignKey("supplier_invoices.id"), unique=True),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("buyer", JSON, nullable=False),
+    Column("commitment_number", String(100)),
+    Column("po_number", String(50), nullable=False, index=True),
+    Column("quote_number", String(50), nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("due_date", Date, nullable=False),
+    Column("due_date_is_provisional", Boolean, nullable=False),
+    Column("total_excl_tax", Money(2), nullable=False),
+    Column("total_vat", Money(2), nullable=False),
+    Column("total_incl_tax", Money(2), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    UniqueConstraint("series", "year", "sequence"),
+)
+
+member_invoice_lines = Table(
+    "member_invoice_lines",
+    metadata,
+    Column("invoice_id", Uuid, ForeignKey("member_invoices.id"), primary_key=True),
+    *_line_columns(),
+    Column("net_amount", Money(2), nullable=False),
+)
+
+member_invoice_vat = Table(
+    "member_invoice_vat",
+    metadata,
+    Column("invoice_id", Uuid, ForeignKey("member_invoices.id"), primary_key=True),
+    Column("vat_category", String(4), primary_key=True),
+    Column("vat_rate", Money(2), primary_key=True),
+    Column("taxable_amount", Money(2), nullable=False),
+    Column("vat_amount", Money(2), nullable=False),
+)
+
+IMMUTABLE_TABLES = ("member_invoices", "member_invoice_lines", "member_invoice_vat")

@@ -1,0 +1,1 @@
+"""Pure domain core of the billing service: standard library and `shared.errors` only (import-linter)."""

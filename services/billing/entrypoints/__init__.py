@@ -1,0 +1,1 @@
+"""Entrypoints of the billing service: HTTP routes and message consumers, thin by design."""

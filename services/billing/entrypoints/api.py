@@ -1,0 +1,218 @@
+"""HTTP routes of the billing service: parse, call the use case, shape the answer.
+
+Prefixes stay clear of the other services' (the embedded mode mounts all three in one app):
+`/v1/supplier-invoices`, `/v1/invoices`, `/v1/numbering`, `/v1/billing/...`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from services.billing.domain.lines import Buyer, Line
+from services.billing.domain.matching import MatchingPolicy
+from services.billing.domain.member_invoice import MemberInvoice
+from services.billing.domain.totals import line_net
+from services.billing.entrypoints.schemas import (
+    AddressOut,
+    BuyerOut,
+    DiscrepancyOut,
+    InvoiceLineOut,
+    InvoiceOut,
+    InvoicePage,
+    InvoiceRef,
+    LineOut,
+    NumberingCheckOut,
+    PurchaseOrderBillingOut,
+    PurchaseOrderLineOut,
+    SeriesCheckOut,
+    SupplierInvoiceIn,
+    SupplierInvoiceOut,
+    VatSubtotalOut,
+)
+from services.billing.use_cases import queries, supplier_invoices
+from services.billing.use_cases.supplier_invoices import SupplierInvoiceView
+from shared.clock import paris_today
+from shared.runtime import ServiceRuntime
+
+
+def _line_out(line: Line) -> LineOut:
+    return LineOut(**line.__dict__)
+
+
+def _buyer_out(buyer: Buyer) -> BuyerOut:
+    return BuyerOut(
+        member_id=buyer.member_id,
+        name=buyer.name,
+        siren=buyer.siren,
+        siret=buyer.siret,
+        address=AddressOut(**buyer.address.__dict__),
+        service_code=buyer.service_code,
+    )
+
+
+def _supplier_invoice_out(view: SupplierInvoiceView) -> SupplierInvoiceOut:
+    invoice = view.invoice
+    return SupplierInvoiceOut(
+        id=invoice.id,
+        supplier_invoice_number=invoice.number,
+        po_number=invoice.po_number,
+        issue_date=invoice.issue_date,
+        received_on=invoice.received_on,
+        payment_deadline=invoice.payment_deadline,
+        status=invoice.status,
+        reasons=[DiscrepancyOut(**d.__dict__) for d in invoice.discrepancies],
+        lines=[_line_out(line) for line in invoice.lines],
+        total_excl_tax=invoice.total_excl_tax,
+        member_invoice=InvoiceRef(id=view.member_invoice[0], number=view.member_invoice[1])
+        if view.member_invoice
+        else None,
+    )
+
+
+def _invoice_out(invoice: MemberInvoice) -> InvoiceOut:
+    return InvoiceOut(
+        id=invoice.id,
+        number=str(invoice.number),
+        series=invoice.number.series.value,
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        due_date_is_provisional=invoice.due_date_is_provisional,
+        buyer=_buyer_out(invoice.buyer),
+        commitment_number=invoice.commitment_number,
+        po_number=invoice.po_number,
+        quote_number=invoice.quote_number,
+        supplier_invoice_id=invoice.supplier_invoice_id,
+        lines=[
+            InvoiceLineOut(**line.__dict__, net_amount=line_net(line.quantity, line.unit_price))
+            for line in invoice.lines
+        ],
+        vat_breakdown=[
+            VatSubtotalOut(
+                vat_category=row.category,
+                vat_rate=row.rate,
+                taxable_amount=row.taxable_amount,
+                vat_amount=row.vat_amount,
+            )
+            for row in invoice.totals.vat_breakdown
+        ],
+        total_excl_tax=invoice.totals.excl_tax,
+        total_vat=invoice.totals.vat,
+        total_incl_tax=invoice.totals.incl_tax,
+    )
+
+
+def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["billing"])
+
+    @router.post(
+        "/supplier-invoices",
+        status_code=status.HTTP_201_CREATED,
+        response_model=SupplierInvoiceOut,
+        summary="Receive a contractor's invoice (facture fournisseur) and match it against its PO",
+    )
+    async def submit_supplier_invoice(body: SupplierInvoiceIn) -> SupplierInvoiceOut:
+        command = supplier_invoices.SubmitSupplierInvoice(
+            supplier_invoice_number=body.supplier_invoice_number,
+            po_number=body.po_number,
+            issue_date=body.issue_date,
+            lines=[Line(**line.model_dump()) for line in body.lines],
+            total_excl_tax=body.total_excl_tax,
+            received_on=paris_today(),
+        )
+        async with runtime.unit_of_work() as uow:
+            invoice = await supplier_invoices.submit_supplier_invoice(command, uow, policy=policy)
+        return _supplier_invoice_out(SupplierInvoiceView(invoice, None))
+
+    @router.get(
+        "/supplier-invoices/{invoice_id}",
+        response_model=SupplierInvoiceOut,
+        summary="A supplier invoice: matching status, reasons, and the member invoice that rebilled it",
+    )
+    async def read_supplier_invoice(invoice_id: str) -> SupplierInvoiceOut:
+        async with runtime.unit_of_work() as uow:
+            return _supplier_invoice_out(await supplier_invoices.get_supplier_invoice(invoice_id, uow))
+
+    @router.get(
+        "/invoices", response_model=InvoicePage, summary="Member invoices, by member or PO, in number order"
+    )
+    async def list_invoices(
+        member_id: Annotated[str | None, Query(max_length=64)] = None,
+        po_number: Annotated[str | None, Query(max_length=50)] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Query(max_length=30)] = None,
+    ) -> InvoicePage:
+        async with runtime.unit_of_work() as uow:
+            found = await queries.list_member_invoices(
+                uow, limit=limit, cursor=cursor, member_id=member_id, po_number=po_number
+            )
+        return InvoicePage(
+            items=[_invoice_out(i) for i in found],
+            next_cursor=str(found[-1].number) if len(found) == limit else None,
+        )
+
+    @router.get(
+        "/invoices/{invoice_id}",
+        response_model=InvoiceOut,
+        summary="A member invoice (facture): lines, VAT breakdown, totals, due date",
+    )
+    async def read_invoice(invoice_id: str) -> InvoiceOut:
+        async with runtime.unit_of_work() as uow:
+            return _invoice_out(await queries.get_member_invoice(invoice_id, uow))
+
+    @router.get(
+        "/billing/purchase-orders/{po_number}",
+        response_model=PurchaseOrderBillingOut,
+        summary="What billing knows of a PO: lines, quantities invoiced and rebilled, billing state",
+    )
+    async def read_purchase_order(po_number: str) -> PurchaseOrderBillingOut:
+        async with runtime.unit_of_work() as uow:
+            view = await queries.purchase_order_billing(po_number, uow)
+        order = view.order
+        return PurchaseOrderBillingOut(
+            po_number=order.po_number,
+            purchase_order_id=order.id,
+            quote_number=order.quote_number,
+            member_id=order.member_id,
+            commitment_number=order.commitment_number,
+            issued_on=order.issued_on,
+            buyer=_buyer_out(order.buyer),
+            lines=[
+                PurchaseOrderLineOut(
+                    **line.__dict__,
+                    invoiced_quantity=view.invoiced.get(line.line_no, 0),
+                    rebilled_quantity=view.rebilled.get(line.line_no, 0),
+                )
+                for line in order.lines
+            ],
+            total_excl_tax=order.total_excl_tax,
+            billing_state=view.state,
+            supplier_invoice_ids=view.supplier_invoice_ids,
+        )
+
+    @router.get(
+        "/numbering/check",
+        response_model=NumberingCheckOut,
+        summary="Proof that every invoice series runs 1..N with no gap and no duplicate",
+    )
+    async def check_numbering() -> NumberingCheckOut:
+        async with runtime.unit_of_work() as uow:
+            checks = await queries.check_numbering(uow)
+        series = [
+            SeriesCheckOut(
+                series=c.series,
+                year=c.year,
+                count=c.count,
+                first=c.first,
+                last=c.last,
+                counter_last=c.counter_last,
+                gaps=list(c.gaps),
+                duplicates=list(c.duplicates),
+                ok=c.ok,
+            )
+            for c in checks
+        ]
+        return NumberingCheckOut(ok=all(c.ok for c in series), series=series)
+
+    return router

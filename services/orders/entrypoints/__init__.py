@@ -1,0 +1,1 @@
+"""Entrypoints of the orders service: its HTTP routes and its message handlers."""
