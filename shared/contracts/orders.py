@@ -72,3 +72,26 @@ class QuoteCancelled(Event):
     quote_number: str
     member_id: str
     cancelled_on: dt.date
+
+
+class AttestedQuantity(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    line_no: int = Field(ge=1, description="The PO line attested.")
+    quantity: Amount = Field(description="Quantity attested as done by this attestation (not cumulative).")
+
+
+class ServiceAttested(Event):
+    """The syndicate attested that ordered services were delivered (service fait), all or part of a PO.
+
+    Quantities are those of this attestation; a consumer sums them per PO line. Never more than ordered.
+    """
+
+    TYPE = "orders.service.attested"
+    attestation_id: str
+    purchase_order_id: str
+    po_number: str
+    member_id: str
+    attested_on: dt.date
+    attested_by: str
+    lines: list[AttestedQuantity]
