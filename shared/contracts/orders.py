@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.contracts.common import Amount, DocumentLine, PartySnapshot
 from shared.contracts.envelope import Event
