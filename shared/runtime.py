@@ -104,6 +104,9 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         self.relay.stop()
+        for consumer in self.consumers:
+            await consumer.stop()
+        self.consumers.clear()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -54,7 +54,7 @@ class ServiceDefinition:
     ) -> ServiceRuntime:
         runtime = ServiceRuntime(
             name=self.name,
-            db=db or Database(settings.database_url),
+            db=db or Database(settings.database_url, pool_size=settings.db_pool_size),
             tables=self.tables,
             broker=broker,
             topology=system_topology(

@@ -35,7 +35,10 @@ class CommonSettings(BaseSettings):
     max_attempts: int = Field(default=5, ge=1, le=50, description="Attempts before a message is parked")
     relay_batch_size: int = Field(default=200, ge=1, le=5000)
     relay_poll_interval_s: float = Field(default=0.5, gt=0)
-    consumer_prefetch: int = Field(default=32, ge=1, le=1000)
+    consumer_prefetch: int = Field(
+        default=64, ge=1, le=1000, description="Deliveries in flight per consumer; also its largest batch"
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="Database connections kept per process")
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
 
 

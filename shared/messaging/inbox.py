@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -65,7 +68,48 @@ async def claim_message(uow: UnitOfWork, tables: MessagingTables, consumer: str,
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def claim_messages(
+    uow: UnitOfWork, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]
+) -> set[uuid.UUID]:
+    """Insert the inbox rows of a batch in one statement; returns the ids not processed before."""
+    rows, seen = [], set()
+    for envelope in envelopes:
+        if envelope.message_id not in seen:
+            seen.add(envelope.message_id)
+            rows.append(
+                {
+                    "consumer": consumer,
+                    "message_id": envelope.message_id,
+                    "message_type": envelope.type,
+                    "processed_at": utcnow(),
+                }
+            )
+    insert = dialect_insert(uow.session)
+    result = await uow.session.execute(
+        insert(tables.inbox)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["consumer", "message_id"])
+        .returning(tables.inbox.c.message_id)
+    )
+    return set(result.scalars().all())
+
+
+@dataclass
+class _Pending:
+    delivery: Delivery
+    envelope: Envelope
+    event: Event
+    handler: Handler
+    done: asyncio.Future[None]
+
+
 class IdempotentConsumer:
+    """Consumes one queue. Deliveries that arrive while a transaction is running are handled together
+    in the next one (one inbox statement, one commit for the batch), which is what lets a consumer keep
+    up with a busy queue; an idle queue still gets each message handled at once, alone. If anything in
+    a batch fails, the batch is rolled back and its messages are handled one by one, so only the
+    failing message is retried or parked."""
+
     def __init__(
         self,
         *,
@@ -75,6 +119,7 @@ class IdempotentConsumer:
         handlers: Mapping[str, Handler],
         broker: Broker,
         prefetch: int = 32,
+        max_batch: int | None = None,
         after_commit: AfterCommitHook | None = None,
     ) -> None:
         self.queue = queue
@@ -84,10 +129,28 @@ class IdempotentConsumer:
         self._handlers = dict(handlers)
         self._broker = broker
         self._prefetch = prefetch
+        self._max_batch = max(1, max_batch or prefetch)
         self._after_commit = after_commit
+        self._pending: list[_Pending] = []
+        self._kick = asyncio.Event()
+        self._worker: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        token = service_var.set(self.name.split(".", 1)[0])
+        self._worker = asyncio.create_task(self._drain(), name=f"consumer-{self.name}")
+        service_var.reset(token)
         await self._broker.consume(self.queue.name, self.on_delivery, prefetch=self._prefetch)
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
+            self._worker = None
+        # Unsettled deliveries go back to the broker (their callbacks raise; nothing was acknowledged).
+        for pending in self._pending:
+            if not pending.done.done():
+                pending.done.set_exception(asyncio.CancelledError())
+        self._pending.clear()
 
     async def on_delivery(self, delivery: Delivery) -> None:
         try:
@@ -103,54 +166,107 @@ class IdempotentConsumer:
             CONSUMED.labels(self.name, "ignored").inc()
             await delivery.ack()
             return
-        # Queue names are `<service>.<purpose>`: logs of the embedded mode still say whose work it is.
-        tokens = (
-            correlation_id_var.set(envelope.correlation_id),
-            causation_id_var.set(str(envelope.message_id)),
-            service_var.set(self.name.split(".", 1)[0]),
-        )
-        try:
-            await self._process(delivery, envelope, event, handler)
-        finally:
-            for var, token in zip((correlation_id_var, causation_id_var, service_var), tokens, strict=True):
-                var.reset(token)  # type: ignore[attr-defined]
-
-    async def _process(self, delivery: Delivery, envelope: Envelope, event: Event, handler: Handler) -> None:
-        try:
-            applied = await self._apply_with_transient_retries(envelope, event, handler)
-        except Exception as exc:
-            if delivery.attempt >= self.queue.max_attempts:
-                CONSUMED.labels(self.name, "parked").inc()
-                log.error(
-                    "%s parked %s (%s) after %d attempts: %r",
-                    self.name,
-                    envelope.message_id,
-                    envelope.type,
-                    delivery.attempt,
-                    exc,
-                )
-                await delivery.park(f"{type(exc).__name__}: {exc}")
-            else:
-                CONSUMED.labels(self.name, "retried").inc()
-                log.warning(
-                    "%s failed on %s (%s), attempt %d of %d: %r",
-                    self.name,
-                    envelope.message_id,
-                    envelope.type,
-                    delivery.attempt,
-                    self.queue.max_attempts,
-                    exc,
-                )
-                await delivery.retry()
+        if self._worker is None:  # not started as a queue consumer: handle in place (tests, tools)
+            await self._process_one(_Pending(delivery, envelope, event, handler, asyncio.Future()))
             return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(delivery, envelope, event, handler, done))
+        self._kick.set()
+        await done
+
+    async def _drain(self) -> None:
+        while True:
+            await self._kick.wait()
+            self._kick.clear()
+            while self._pending:
+                batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+                try:
+                    await self._process_batch(batch)
+                except Exception:  # the worker must outlive any bug; the messages will be redelivered
+                    log.exception("%s: batch of %d failed unexpectedly", self.name, len(batch))
+                finally:
+                    for pending in batch:
+                        if not pending.done.done():
+                            pending.done.set_result(None)
+
+    async def _process_batch(self, batch: list[_Pending]) -> None:
+        if len(batch) == 1:
+            await self._process_one(batch[0])
+            return
+        try:
+            applied = await self._apply_batch(batch)
+        except Exception as exc:
+            log.warning(
+                "%s: batch of %d rolled back (%r); handling its messages one by one",
+                self.name,
+                len(batch),
+                exc,
+            )
+            for pending in batch:
+                await self._process_one(pending)
+            return
+        for pending in batch:
+            await self._settle_success(pending, applied=id(pending) in applied)
+
+    async def _apply_batch(self, batch: list[_Pending]) -> set[int]:
+        async with self._uow_factory() as uow:
+            claimed = await claim_messages(uow, self._tables, self.name, [p.envelope for p in batch])
+            applied: set[int] = set()
+            for pending in batch:
+                if pending.envelope.message_id in claimed:
+                    claimed.discard(pending.envelope.message_id)  # a copy later in the batch is a duplicate
+                    with _message_context(self.name, pending.envelope):
+                        await pending.handler(pending.event, pending.envelope, uow)
+                    applied.add(id(pending))
+            await uow.commit()
+        return applied
+
+    async def _process_one(self, pending: _Pending) -> None:
+        delivery, envelope = pending.delivery, pending.envelope
+        with _message_context(self.name, envelope):
+            try:
+                applied = await self._apply_with_transient_retries(envelope, pending.event, pending.handler)
+            except Exception as exc:
+                await self._settle_failure(delivery, envelope, exc)
+                return
+            await self._settle_success(pending, applied=applied)
+
+    async def _settle_failure(self, delivery: Delivery, envelope: Envelope, exc: Exception) -> None:
+        if delivery.attempt >= self.queue.max_attempts:
+            CONSUMED.labels(self.name, "parked").inc()
+            log.error(
+                "%s parked %s (%s) after %d attempts: %r",
+                self.name,
+                envelope.message_id,
+                envelope.type,
+                delivery.attempt,
+                exc,
+            )
+            await delivery.park(f"{type(exc).__name__}: {exc}")
+        else:
+            CONSUMED.labels(self.name, "retried").inc()
+            log.warning(
+                "%s failed on %s (%s), attempt %d of %d: %r",
+                self.name,
+                envelope.message_id,
+                envelope.type,
+                delivery.attempt,
+                self.queue.max_attempts,
+                exc,
+            )
+            await delivery.retry()
+
+    async def _settle_success(self, pending: _Pending, *, applied: bool) -> None:
         if self._after_commit is not None:
-            hook_result = self._after_commit(envelope)
+            hook_result = self._after_commit(pending.envelope)
             if hook_result is not None:
                 await hook_result
-        await delivery.ack()
+        await pending.delivery.ack()
         CONSUMED.labels(self.name, "applied" if applied else "duplicate").inc()
         if applied:
-            HANDLE_SECONDS.labels(self.name).observe((utcnow() - envelope.occurred_at).total_seconds())
+            HANDLE_SECONDS.labels(self.name).observe(
+                (utcnow() - pending.envelope.occurred_at).total_seconds()
+            )
 
     async def _apply_with_transient_retries(self, envelope: Envelope, event: Event, handler: Handler) -> bool:
         for delay in (*TRANSIENT_DELAYS, None):
@@ -176,3 +292,19 @@ class IdempotentConsumer:
             await handler(event, envelope, uow)
             await uow.commit()
             return True
+
+
+@contextmanager
+def _message_context(consumer: str, envelope: Envelope) -> Iterator[None]:
+    """Correlation, causation and service of the message being handled, for events it emits and logs."""
+    tokens = (
+        (correlation_id_var, correlation_id_var.set(envelope.correlation_id)),
+        (causation_id_var, causation_id_var.set(str(envelope.message_id))),
+        # Queue names are `<service>.<purpose>`: logs of the embedded mode still say whose work it is.
+        (service_var, service_var.set(consumer.split(".", 1)[0])),
+    )
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)  # type: ignore[attr-defined]

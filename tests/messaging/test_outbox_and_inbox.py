@@ -187,3 +187,43 @@ async def test_two_relays_share_the_outbox_without_publishing_a_row_twice(produc
 
 async def _all_applied(db: Database, expected: int) -> bool:
     return len(await harness.effect_counts(db)) >= expected
+
+
+async def test_a_burst_is_committed_in_batches_and_a_bad_message_in_a_batch_harms_only_itself(
+    producer_db, consumer_db, amqp_url, monkeypatch
+):
+    from shared.messaging import inbox
+
+    batch_sizes: list[int] = []
+    real_claim = inbox.claim_messages
+
+    async def recording_claim(uow, tables, consumer, envelopes):
+        batch_sizes.append(len(envelopes))
+        return await real_claim(uow, tables, consumer, envelopes)
+
+    monkeypatch.setattr(inbox, "claim_messages", recording_claim)
+    switch = harness.PoisonSwitch(on=True)
+    # Emit the burst before any consumer runs, so deliveries pile up behind the first transaction.
+    writer = await started(harness.runtime("writer", producer_db, RabbitMQBroker(amqp_url), roles="relay"))
+    await harness.emit(writer, range(300), per_transaction=100, poison={150})
+    assert await harness.wait_until(lambda: _outbox_sent(producer_db), timeout=30)
+    consumer_broker = RabbitMQBroker(amqp_url)
+    consumer = await started(
+        harness.runtime("consumer", consumer_db, consumer_broker, roles="consumers", poison=switch)
+    )
+    try:
+        assert await harness.wait_until(lambda: _all_applied(consumer_db, 299), timeout=30)
+
+        async def parked() -> bool:
+            return len(await consumer_broker.list_parked(harness.QUEUE)) == 1
+
+        assert await harness.wait_until(parked, timeout=20)
+    finally:
+        await stop(writer, consumer)
+    assert max(batch_sizes) > 1, batch_sizes  # several messages shared one transaction
+    counts = await harness.effect_counts(consumer_db)
+    assert counts == {seq: 1 for seq in range(300) if seq != 150}
+
+
+async def _outbox_sent(db: Database) -> bool:
+    return await harness.pending_outbox(db) == 0
