@@ -161,7 +161,7 @@ def composite_app(
     *,
     title: str,
     description: str = "",
-    max_request_bytes: int = 1_048_576,
+    max_request_bytes: int | None = None,
     migrate: bool = True,
     on_started: Callable[[], object] | None = None,
 ) -> FastAPI:
@@ -180,6 +180,9 @@ def composite_app(
             yield
 
     routers = [router for d, r in zip(definitions, runtimes, strict=True) for router in d.routers(r)]
+    if max_request_bytes is None:  # the strictest of the services' own limits
+        limits = [r.settings.max_request_bytes for r in runtimes if r.settings is not None]
+        max_request_bytes = min(limits) if limits else 1_048_576
     app = create_app(
         title=title,
         description=description,

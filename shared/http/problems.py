@@ -59,6 +59,21 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        malformed = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if malformed:
+            # Not JSON at all is a syntax error of the request (400), not an invalid value (422).
+            position = malformed[0].get("loc", ("body", "?"))[-1]
+            reason = (
+                f"malformed JSON near character {position}: {malformed[0].get('ctx', {}).get('error', '')}"
+            )
+            return problem(
+                400,
+                "malformed-json",
+                "Malformed JSON body",
+                reason.strip(": "),
+                errors=[{"field": "body", "reason": reason.strip(": ")}],
+                instance=request.url.path,
+            )
         errors = [
             {
                 "field": _field_path(e.get("loc", ())),
