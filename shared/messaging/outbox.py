@@ -100,6 +100,9 @@ class OutboxRelay:
         last_housekeeping = 0.0
         loop = asyncio.get_running_loop()
         while not self._stopping:
+            # Cleared before the pass, not after: a commit that lands while we publish must not have
+            # its wake-up erased, or its rows would wait for the next poll.
+            self._wakeup.clear()
             try:
                 published = await self.relay_once()
                 if loop.time() - last_housekeeping > 5:
@@ -112,7 +115,6 @@ class OutboxRelay:
                 published = 0
                 await asyncio.sleep(self._poll_interval)
             if published < self._batch_size:
-                self._wakeup.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
 

@@ -227,3 +227,35 @@ async def test_a_burst_is_committed_in_batches_and_a_bad_message_in_a_batch_harm
 
 async def _outbox_sent(db: Database) -> bool:
     return await harness.pending_outbox(db) == 0
+
+
+async def test_a_commit_during_a_relay_pass_is_published_without_waiting_for_the_next_poll(
+    producer_db, consumer_db, amqp_url
+):
+    producer_holder: list = []
+    emitted_during_pass = asyncio.Event()
+
+    async def commit_while_publishing(_ids: list[int]) -> None:
+        if not emitted_during_pass.is_set():
+            emitted_during_pass.set()
+            await harness.emit(producer_holder[0], [2])  # lands while the relay's pass is still open
+
+    producer = harness.runtime(
+        "producer",
+        producer_db,
+        RabbitMQBroker(amqp_url),
+        roles="relay",
+        after_publish=commit_while_publishing,
+    )
+    producer.relay._poll_interval = 30.0  # a lost wake-up would leave event 2 waiting for 30 s
+    producer_holder.append(producer)
+    await started(producer)
+    consumer = await started(
+        harness.runtime("consumer", consumer_db, RabbitMQBroker(amqp_url), roles="consumers")
+    )
+    try:
+        await harness.emit(producer, [1])
+        assert await harness.wait_until(lambda: _all_applied(consumer_db, 2), timeout=5)
+    finally:
+        await stop(producer, consumer)
+    assert await harness.effect_counts(consumer_db) == {1: 1, 2: 1}
