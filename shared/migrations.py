@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool
+from sqlalchemy import MetaData, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -28,6 +28,9 @@ async def upgrade(script_location: Path, engine: AsyncEngine, revision: str = "h
         command.upgrade(config, revision)
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Replicas started together (serve --migrate, init containers) migrate one after the other.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('ent-alembic-upgrade'))"))
         await conn.run_sync(_run)
 
 

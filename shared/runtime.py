@@ -112,8 +112,16 @@ class ServiceRuntime:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
 
-    async def readiness(self) -> dict[str, bool]:
-        return {
-            f"{self.name}.database": await self.db.ping(),
-            f"{self.name}.broker": await self.broker.is_ready(),
+    async def liveness(self) -> dict[str, bool]:
+        """A relay or consumer task that died means the process no longer does its job: restart it."""
+        return {f"{self.name}.{task.get_name()}": not task.done() for task in self._tasks} | {
+            f"{self.name}.{c.name}": c.alive for c in self.consumers
         }
+
+    async def readiness(self) -> dict[str, bool]:
+        checks = {f"{self.name}.database": await self.db.ping()}
+        # An API-only process keeps accepting writes while the broker is away (the outbox holds the
+        # events), so only the processes that publish or consume depend on the broker to be ready.
+        if self.roles.relay or self.roles.consumers:
+            checks[f"{self.name}.broker"] = await self.broker.is_ready()
+        return checks

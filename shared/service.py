@@ -117,6 +117,7 @@ def service_app(
         service_label=definition.name,
         routers=definition.routers(runtime) if runtime.roles.api else [],
         readiness=[runtime.readiness],
+        liveness=[runtime.liveness],
         lifespan=lifespan,
         max_request_bytes=settings.max_request_bytes,
     )
@@ -189,6 +190,7 @@ def composite_app(
         service_label="embedded",
         routers=routers,
         readiness=[r.readiness for r in runtimes],
+        liveness=[r.liveness for r in runtimes],
         lifespan=lifespan,
         max_request_bytes=max_request_bytes,
     )

@@ -16,12 +16,18 @@ from shared.http.problems import install_problem_handlers
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
-def operations_router(checks: Sequence[ReadinessCheck]) -> APIRouter:
+def operations_router(checks: Sequence[ReadinessCheck], liveness: Sequence[ReadinessCheck] = ()) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz", summary="Liveness: the process answers")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    @router.get("/healthz", summary="Liveness: the process answers and its relay and consumers run")
+    async def healthz() -> JSONResponse:
+        results: dict[str, bool] = {}
+        for check in liveness:
+            results.update(await check())
+        alive = all(results.values())
+        return JSONResponse(
+            {"status": "ok" if alive else "dead", "checks": results}, status_code=200 if alive else 503
+        )
 
     @router.get("/readyz", summary="Readiness: the database and the broker answer")
     async def readyz() -> JSONResponse:
@@ -47,6 +53,7 @@ def create_app(
     service_label: str,
     routers: Sequence[APIRouter],
     readiness: Sequence[ReadinessCheck],
+    liveness: Sequence[ReadinessCheck] = (),
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]] | None,
     max_request_bytes: int,
     description: str = "",
@@ -55,7 +62,7 @@ def create_app(
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
-    app.include_router(operations_router(readiness))
+    app.include_router(operations_router(readiness, liveness))
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_request_bytes)
     app.add_middleware(MetricsMiddleware, service=service_label)
     app.add_middleware(CorrelationMiddleware)

@@ -34,7 +34,9 @@ class CorrelationMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(CORRELATION_HEADER.encode())
+        headers = dict(scope.get("headers") or [])
+        # A gateway's request id (ingress-nginx sends X-Request-ID) starts the flow when the caller sent none.
+        incoming = headers.get(CORRELATION_HEADER.encode()) or headers.get(b"x-request-id")
         value = incoming.decode("latin-1")[:100] if incoming else str(uuid.uuid4())
         token = correlation_id_var.set(value)
 

@@ -141,6 +141,11 @@ class IdempotentConsumer:
         service_var.reset(token)
         await self._broker.consume(self.queue.name, self.on_delivery, prefetch=self._prefetch)
 
+    @property
+    def alive(self) -> bool:
+        """False once started and its worker task ended (it should never end on its own)."""
+        return self._worker is None or not self._worker.done()
+
     async def stop(self) -> None:
         if self._worker is not None:
             self._worker.cancel()
