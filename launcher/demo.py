@@ -148,7 +148,21 @@ async def _one_flow(client: httpx.AsyncClient, member_id: str, today: dt.date) -
         await client.post(f"/v1/quotes/{quote['id']}/accept", json={"accepted_by": "Marie Durand, DGS"})
     )
     po_number = accepted["purchase_order"]["po_number"]
-    po = await _until(lambda: _billing_po(client, po_number))
+    await _until(lambda: _billing_po(client, po_number))
+    order = _ok(await client.get(f"/v1/purchase-orders/{po_number}"))
+    _ok(
+        await client.post(
+            f"/v1/purchase-orders/{po_number}/attestations",
+            json={
+                "attested_on": today.isoformat(),
+                "attested_by": "Service ENT du syndicat",
+                "lines": [
+                    {"line_no": line["line_no"], "quantity": line["quantity"]} for line in order["lines"]
+                ],
+            },
+        )
+    )
+    po = await _until(lambda: _billing_po_attested(client, po_number))
     lines = [
         {
             key: line[key]
@@ -188,6 +202,13 @@ async def _eligible(client: httpx.AsyncClient, member_id: str) -> dict[str, Any]
 async def _billing_po(client: httpx.AsyncClient, po_number: str) -> dict[str, Any] | None:
     response = await client.get(f"/v1/billing/purchase-orders/{po_number}")
     return response.json() if response.status_code == 200 else None
+
+
+async def _billing_po_attested(client: httpx.AsyncClient, po_number: str) -> dict[str, Any] | None:
+    po = await _billing_po(client, po_number)
+    if po and all(Decimal(line["attested_quantity"]) == Decimal(line["quantity"]) for line in po["lines"]):
+        return po
+    return None
 
 
 async def _until(probe: Any, patience: float = 30.0) -> Any:

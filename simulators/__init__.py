@@ -1,1 +1,1 @@
-"""Stand-ins for the systems outside the syndicate (the ENT contractor, Chorus Pro), for the demo and tests."""
+"""Stand-ins for systems outside the syndicate (the ENT contractor, Chorus Pro), for demo and tests."""

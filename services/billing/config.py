@@ -11,6 +11,8 @@ from shared.settings import ServiceSettings, database_url_default, service_field
 
 # Euros per unit; a tolerance above a euro would no longer be "the contract's price".
 Tolerance = Annotated[Decimal, Field(ge=0, le=1, max_digits=6, decimal_places=4)]
+Siren = Annotated[str, Field(pattern=r"^\d{9}$")]
+Siret = Annotated[str, Field(pattern=r"^\d{14}$")]
 
 
 class BillingSettings(ServiceSettings):
@@ -20,3 +22,20 @@ class BillingSettings(ServiceSettings):
     roles: str = service_field("billing", "roles", "api,relay,consumers")
     # How far an invoiced unit price may stray from the PO's and still match (default: not at all).
     price_tolerance: Tolerance = service_field("billing", "price_tolerance", Decimal(0))
+    # The largest e-invoice file the contractor may upload (the request limit, ENT_MAX_REQUEST_BYTES,
+    # applies first: keep this below it).
+    upload_max_bytes: int = service_field("billing", "upload_max_bytes", 1_000_000)
+
+    # The syndicate as the seller of every member invoice (BG-4). The identifiers are checked with
+    # Luhn at start-up, like any SIREN/SIRET the system handles.
+    seller_name: str = service_field("billing", "seller_name", "Syndicat mixte Nord-Pas-de-Calais Numérique")
+    seller_siren: Siren = service_field("billing", "seller_siren", "255901076")
+    seller_siret: Siret = service_field("billing", "seller_siret", "25590107600018")
+    seller_address_line1: str = service_field("billing", "seller_address_line1", "151 boulevard Hoover")
+    seller_address_line2: str | None = service_field("billing", "seller_address_line2", None)
+    seller_postcode: str = service_field("billing", "seller_postcode", "59800")
+    seller_city: str = service_field("billing", "seller_city", "Lille")
+    # Its intra-community VAT number: marketplace lines are taxed (category S needs BT-31, BR-S-02).
+    seller_vat_id: str | None = service_field("billing", "seller_vat_id", "FR38255901076")
+    # The public accountant's account (Trésor public) where members pay.
+    seller_iban: str | None = service_field("billing", "seller_iban", "FR283000100794C591000000080")

@@ -5,15 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.members.adapters.tables import messaging
-from services.members.entrypoints.api import build_router
+from services.members.entrypoints import api, deliberations_api, schools_api, support_api, tariffs_api
 from shared.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
     name="members",
     title="Members service",
-    description="Members, adhesion to the « numérique éducatif » competence, schools and tariffs.",
+    description=(
+        "Members, deliberations, adhesion to the « numérique éducatif » competence, schools and pupil "
+        "counts, yearly tariffs, subsidies, entitlements, support requests and ENT usage statistics."
+    ),
     tables=messaging,
     migrations=Path(__file__).parent / "migrations",
-    routers=lambda runtime: [build_router(runtime)],
+    routers=lambda runtime: [
+        api.build_router(runtime),
+        deliberations_api.build_router(runtime),
+        schools_api.build_router(runtime),
+        tariffs_api.build_router(runtime),
+        support_api.build_router(runtime),
+    ],
     handlers=lambda runtime: {},  # the members service consumes no event yet
 )

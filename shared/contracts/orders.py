@@ -95,3 +95,69 @@ class ServiceAttested(Event):
     attested_on: dt.date
     attested_by: str
     lines: list[AttestedQuantity]
+
+
+class QuoteExpired(Event):
+    """An open quote (draft or sent) passed its validity date unanswered (devis expiré); recorded once
+    by the orders service's expiry job, the day after `valid_until` at the earliest."""
+
+    TYPE = "orders.quote.expired"
+    quote_id: str
+    quote_number: str
+    member_id: str
+    valid_until: dt.date
+    expired_on: dt.date
+
+
+class PurchaseOrderTransmitted(Event):
+    """The contractor's system holds the purchase order (transmis au titulaire), under its own reference.
+    Emitted once per PO, however many attempts it took (`attempts`)."""
+
+    TYPE = "orders.purchase_order.transmitted"
+    purchase_order_id: str
+    po_number: str
+    member_id: str
+    transmitted_at: AwareDatetime
+    contractor_reference: str
+    attempts: int = Field(ge=1)
+
+
+class PurchaseOrderAcknowledged(Event):
+    """The contractor acknowledged the purchase order (accusé de réception): it can no longer be cancelled."""
+
+    TYPE = "orders.purchase_order.acknowledged"
+    purchase_order_id: str
+    po_number: str
+    member_id: str
+    acknowledged_at: AwareDatetime
+    contractor_reference: str | None = None
+
+
+class PurchaseOrderCancelled(Event):
+    """Compensation: a purchase order withdrawn before the contractor acknowledged it (bon de commande
+    annulé). Nothing will be delivered, attested or rebilled under it; `contractor_notified` says the
+    contractor had it and was told to drop it."""
+
+    TYPE = "orders.purchase_order.cancelled"
+    purchase_order_id: str
+    po_number: str
+    quote_id: str
+    member_id: str
+    cancelled_at: AwareDatetime
+    cancelled_by: str
+    reason: str
+    contractor_notified: bool
+
+
+class PurchaseOrderClosed(Event):
+    """Nothing more is expected under this purchase order (soldé): no further attestation will come.
+    `fully_done` is false when staff closed it with quantities left undelivered."""
+
+    TYPE = "orders.purchase_order.closed"
+    purchase_order_id: str
+    po_number: str
+    member_id: str
+    closed_at: AwareDatetime
+    closed_by: str
+    reason: str | None = None
+    fully_done: bool

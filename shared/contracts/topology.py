@@ -11,16 +11,20 @@ from shared.messaging.topology import ConsumerQueue, Topology
 
 ORDERS_FROM_MEMBERS = "orders.members"
 ORDERS_FROM_BILLING = "orders.billing"
+ORDERS_TRANSMISSION = "orders.transmission"
 BILLING_FROM_MEMBERS = "billing.members"
 BILLING_FROM_ORDERS = "billing.orders"
 BILLING_REBILLING = "billing.rebilling"
+BILLING_REBILLING_APPROVED = "billing.rebilling-approved"
 
 _BINDINGS: dict[str, tuple[str, ...]] = {
     ORDERS_FROM_MEMBERS: ("members.#",),
     ORDERS_FROM_BILLING: ("billing.#",),
+    ORDERS_TRANSMISSION: ("orders.purchase_order.issued",),
     BILLING_FROM_MEMBERS: ("members.#",),
     BILLING_FROM_ORDERS: ("orders.#",),
     BILLING_REBILLING: ("billing.supplier_invoice.matched",),
+    BILLING_REBILLING_APPROVED: ("billing.supplier_invoice.approved",),
 }
 
 

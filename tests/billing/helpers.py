@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from shared.contracts.common import DocumentLine, PartySnapshot, PostalAddress
 from shared.contracts.envelope import Envelope, Event
-from shared.contracts.orders import PurchaseOrderIssued
+from shared.contracts.orders import AttestedQuantity, PurchaseOrderIssued, ServiceAttested
 from shared.messaging.broker import OutgoingMessage
 from tests.apps import RunningServices
 
@@ -95,13 +95,57 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float
         await asyncio.sleep(0.05)
 
 
-async def known_purchase_order(running: RunningServices, event: PurchaseOrderIssued) -> dict[str, Any]:
-    """Publish the PO as the orders service would, and wait until billing's read model has it."""
+async def known_purchase_order(
+    running: RunningServices, event: PurchaseOrderIssued, *, attest: bool = True
+) -> dict[str, Any]:
+    """Publish the PO as the orders service would, and wait until billing's read model has it; with
+    `attest` (the usual case in tests about something else) everything ordered is attested as done."""
     await publish(running, envelope_of(event))
 
     async def probe() -> dict[str, Any] | None:
         response = await running.client.get(f"/v1/billing/purchase-orders/{event.po_number}")
         return response.json() if response.status_code == 200 else None
+
+    known = await eventually(probe)
+    if attest:
+        return await attested(running, event, {line.line_no: str(line.quantity) for line in event.lines})
+    return known
+
+
+def service_attested(
+    event: PurchaseOrderIssued, quantities: dict[int, str], *, attested_on: dt.date = dt.date(2026, 11, 15)
+) -> ServiceAttested:
+    return ServiceAttested(
+        attestation_id=str(uuid.uuid4()),
+        purchase_order_id=event.purchase_order_id,
+        po_number=event.po_number,
+        member_id=event.buyer.member_id,
+        attested_on=attested_on,
+        attested_by="agent du syndicat",
+        lines=[AttestedQuantity(line_no=n, quantity=Decimal(q)) for n, q in quantities.items()],
+    )
+
+
+async def attested(
+    running: RunningServices,
+    event: PurchaseOrderIssued,
+    quantities: dict[int, str],
+    *,
+    attested_on: dt.date = dt.date(2026, 11, 15),
+) -> dict[str, Any]:
+    """Publish one service-done attestation of these quantities (as the orders service would) and wait
+    until billing's view of the PO includes it."""
+    before = await running.client.get(f"/v1/billing/purchase-orders/{event.po_number}")
+    expected = {
+        line["line_no"]: Decimal(line["attested_quantity"]) + Decimal(quantities.get(line["line_no"], "0"))
+        for line in before.json()["lines"]
+    }
+    await publish(running, envelope_of(service_attested(event, quantities, attested_on=attested_on)))
+
+    async def probe() -> dict[str, Any] | None:
+        body = (await running.client.get(f"/v1/billing/purchase-orders/{event.po_number}")).json()
+        now = {line["line_no"]: Decimal(line["attested_quantity"]) for line in body["lines"]}
+        return body if now == expected else None
 
     return await eventually(probe)
 
@@ -156,3 +200,14 @@ async def member_invoice_of(running: RunningServices, supplier_invoice_id: str) 
 
     ref = await eventually(probe)
     return (await running.client.get(f"/v1/invoices/{ref['id']}")).json()
+
+
+async def issued_member_invoice(
+    running: RunningServices, event: PurchaseOrderIssued | None = None
+) -> dict[str, Any]:
+    """A PO known and attested, the contractor's invoice for all of it, and the member invoice it became."""
+    event = event or purchase_order_issued()
+    await known_purchase_order(running, event)
+    created = await running.client.post("/v1/supplier-invoices", json=supplier_invoice_body(event))
+    assert created.status_code == 201 and created.json()["status"] == "matched", created.text
+    return await member_invoice_of(running, created.json()["id"])

@@ -76,10 +76,47 @@ def test_every_reason_is_listed_not_only_the_first() -> None:
     ]
 
 
-def test_attested_quantities_become_the_ceiling_once_known() -> None:
+def test_attested_quantities_are_the_ceiling() -> None:
     assert invoiceable_quantity(Decimal("10"), Decimal("2")) == Decimal("8")
     assert invoiceable_quantity(Decimal("10"), Decimal("2"), attested=Decimal("5")) == Decimal("3")
+    assert invoiceable_quantity(Decimal("10"), Decimal("0"), attested=Decimal("12")) == Decimal("10")
     outcome = match_supplier_invoice(
         ORDER, (line(1, "6", "100.00"),), {}, policy=STRICT, attested={1: Decimal("5")}
+    )
+    assert codes(outcome) == [("quantity_not_attested", 1)]
+    assert "only 5 attested as done and not yet invoiced" in outcome.discrepancies[0].message
+
+
+def test_a_line_nobody_attested_cannot_be_invoiced() -> None:
+    attested = {1: Decimal("10")}  # line 2 was not attested at all
+    outcome = match_supplier_invoice(ORDER, ORDER, {}, policy=STRICT, attested=attested)
+    assert codes(outcome) == [("quantity_not_attested", 2)]
+
+
+def test_partial_attestations_let_the_invoice_through_up_to_what_was_attested() -> None:
+    attested = {1: Decimal("4"), 2: Decimal("3")}  # two attestations of 2 each on line 1, summed
+    exactly = (line(1, "4", "100.00"), line(2, "3", "49.99", vat_rate="5.50"))
+    one_more = (line(1, "4.001", "100.00"),)
+    assert match_supplier_invoice(ORDER, exactly, {}, policy=STRICT, attested=attested).matched
+    outcome = match_supplier_invoice(ORDER, one_more, {}, policy=STRICT, attested=attested)
+    assert codes(outcome) == [("quantity_not_attested", 1)]
+
+
+def test_two_invoices_on_one_po_share_what_was_attested() -> None:
+    attested = {1: Decimal("6")}
+    first = (line(1, "4", "100.00"),)
+    assert match_supplier_invoice(ORDER, first, {}, policy=STRICT, attested=attested).matched
+    second_within = (line(1, "2", "100.00"),)
+    second_beyond = (line(1, "3", "100.00"),)
+    already = {1: Decimal("4")}
+    assert match_supplier_invoice(ORDER, second_within, already, policy=STRICT, attested=attested).matched
+    outcome = match_supplier_invoice(ORDER, second_beyond, already, policy=STRICT, attested=attested)
+    assert codes(outcome) == [("quantity_not_attested", 1)]
+    assert "only 2 attested as done and not yet invoiced" in outcome.discrepancies[0].message
+
+
+def test_beyond_the_ordered_quantity_is_over_invoicing_whatever_was_attested() -> None:
+    outcome = match_supplier_invoice(
+        ORDER, (line(1, "11", "100.00"),), {}, policy=STRICT, attested={1: Decimal("11")}
     )
     assert codes(outcome) == [("quantity_exceeds", 1)]

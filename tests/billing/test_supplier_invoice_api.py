@@ -69,7 +69,11 @@ async def test_a_matching_supplier_invoice_is_rebilled_as_one_numbered_member_in
         "255.50",
         "1605.51",
     )
-    assert await emitted_types(billing) == ["billing.supplier_invoice.matched", "billing.invoice.issued"]
+    assert await emitted_types(billing) == [
+        "billing.supplier_invoice.received",
+        "billing.supplier_invoice.matched",
+        "billing.invoice.issued",
+    ]
     order = (await billing.client.get(f"/v1/billing/purchase-orders/{po.po_number}")).json()
     assert order["billing_state"] == "fully_billed"
 
@@ -87,7 +91,11 @@ async def test_an_unknown_po_is_refused_naming_po_number_and_nothing_is_kept(bil
     accepted = await billing.client.post("/v1/supplier-invoices", json=body)
     assert accepted.status_code == 201
     await member_invoice_of(billing, accepted.json()["id"])
-    assert await emitted_types(billing) == ["billing.supplier_invoice.matched", "billing.invoice.issued"]
+    assert await emitted_types(billing) == [
+        "billing.supplier_invoice.received",
+        "billing.supplier_invoice.matched",
+        "billing.invoice.issued",
+    ]
 
 
 async def test_the_same_contractor_invoice_number_is_refused_as_a_duplicate(billing) -> None:
@@ -152,7 +160,10 @@ async def test_a_mismatch_is_an_exception_listing_every_reason_and_is_not_rebill
         ("unit_price_mismatch", 2),
         ("vat_mismatch", 2),
     ]
-    assert await emitted_types(billing) == ["billing.supplier_invoice.exception"]
+    assert await emitted_types(billing) == [
+        "billing.supplier_invoice.received",
+        "billing.supplier_invoice.exception",
+    ]
     read = (await billing.client.get(f"/v1/supplier-invoices/{body['id']}")).json()
     assert read["status"] == "exception" and read["member_invoice"] is None
     order = (await billing.client.get(f"/v1/billing/purchase-orders/{po.po_number}")).json()

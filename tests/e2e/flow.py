@@ -97,7 +97,32 @@ async def run_flow(api: Endpoints, seed: int, today: dt.date) -> dict[str, str]:
         response = await api.billing.get(f"/v1/billing/purchase-orders/{po_number}")
         return response.json() if response.status_code == 200 else None
 
-    po = await until(known_to_billing)
+    await until(known_to_billing)
+    # Service done (service fait) for everything ordered; billing matches the invoice against it.
+    order = ok(await api.orders.get(f"/v1/purchase-orders/{po_number}"))
+    ok(
+        await api.orders.post(
+            f"/v1/purchase-orders/{po_number}/attestations",
+            json={
+                "attested_on": today.isoformat(),
+                "attested_by": "Service ENT du syndicat",
+                "lines": [
+                    {"line_no": line["line_no"], "quantity": line["quantity"]} for line in order["lines"]
+                ],
+            },
+        ),
+        201,
+    )
+
+    async def attested_in_billing() -> dict[str, Any] | None:
+        found = await known_to_billing()
+        if found and all(
+            Decimal(line["attested_quantity"]) == Decimal(line["quantity"]) for line in found["lines"]
+        ):
+            return found
+        return None
+
+    po = await until(attested_in_billing)
     lines = [
         {
             k: line[k]

@@ -68,3 +68,61 @@ async def register_adhering_member(
     )
     assert response.status_code == 200 and response.json()["status"] == "approved", response.text
     return member_id
+
+
+def valid_uai(serial: int, department: int = 59) -> str:
+    """A UAI with a correct check letter: 0 + département on 2 digits + a 4-digit serial."""
+    from services.members.domain.identifiers import uai_check_letter
+
+    digits = f"0{department:02d}{serial:04d}"
+    return digits + uai_check_letter(digits)
+
+
+def outbox_types(rows) -> list[str]:
+    return [row.routing_key for row in rows]
+
+
+async def adhere(
+    client: httpx.AsyncClient,
+    member_id: str,
+    *,
+    effective_date: str = "2026-03-01",
+    deliberation_date: str = "2026-01-10",
+    session_date: str = "2026-02-01",
+    option: str = "base",
+    number: str = "DEL-ADH",
+) -> dict[str, Any]:
+    """The member's deliberation then an approving Comité vote; returns the approved adhesion."""
+    response = await client.post(
+        f"/v1/members/{member_id}/adhesions",
+        json={
+            "deliberation_number": number,
+            "deliberation_date": deliberation_date,
+            "effective_date": effective_date,
+            "option": option,
+        },
+    )
+    assert response.status_code == 201, response.text
+    vote = await client.post(
+        f"/v1/adhesions/{response.json()['id']}/committee-vote",
+        json={"session_date": session_date, "votes_for": 30, "votes_against": 3, "abstentions": 2},
+    )
+    assert vote.status_code == 200 and vote.json()["status"] == "approved", vote.text
+    return vote.json()
+
+
+async def committee_deliberation(
+    client: httpx.AsyncClient, number: str, date: str = "2025-12-10", subject: str = "Contributions"
+) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/deliberations",
+        json={"number": number, "date": date, "assembly": "committee", "subject": subject},
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def new_member(client: httpx.AsyncClient, seed: int, **overrides: Any) -> str:
+    response = await client.post("/v1/members", json=member_body(seed, **overrides))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]

@@ -15,7 +15,7 @@ from services.orders.domain.member_directory import (
     MemberView,
     PostalAddress,
 )
-from services.orders.domain.quote import Quote, QuoteLine, QuoteStatus
+from services.orders.domain.quote import Quote, QuoteLine, QuoteStatus, vat_scope_rule
 from shared.errors import BusinessRuleViolation, Conflict
 
 D = dt.date
@@ -250,3 +250,36 @@ def test_a_quote_cannot_expire_before_it_is_made_nor_be_empty() -> None:
             id="q", number="n", member_id="m1", quoted_on=D(2026, 5, 2), valid_until=D(2026, 5, 3), lines=[]
         )
     assert error.value.field == "lines"
+
+
+def test_specific_support_outside_vat_scope_cannot_share_a_quote_with_taxed_lines() -> None:
+    day = dt.date(2026, 3, 2)
+    support = QuoteLine.specific_support(
+        1,
+        label="Formation des familles",
+        quantity=Decimal(2),
+        half_day_rate=Decimal("150.00"),
+        legal_basis="Statuts art. 5",
+        on=day,
+        field="lines.0",
+    )
+    assert (support.vat_category, support.vat_rate, support.unit, support.net_amount) == (
+        "O",
+        Decimal("0.00"),
+        "demi-journée",
+        Decimal("300.00"),
+    )
+    taxed = QuoteLine(2, "ONE", "Licence", "u", Decimal(1), Decimal(10), "S", Decimal(20), "BPU", "M", day)
+    vat_scope_rule([support])
+    with pytest.raises(BusinessRuleViolation) as refused:
+        vat_scope_rule([support, taxed])
+    assert refused.value.field == "lines" and "line 2" in refused.value.detail
+
+
+def test_expiry_is_recorded_once_and_only_past_the_validity_date() -> None:
+    day = dt.date(2026, 3, 2)
+    taxed = QuoteLine(1, "ONE", "Licence", "u", Decimal(1), Decimal(10), "S", Decimal(20), "BPU", "M", day)
+    quote = Quote("q", "DV-1", "m", day, day + dt.timedelta(days=10), [taxed])
+    assert quote.expire(on=day + dt.timedelta(days=10)) is False
+    assert quote.expire(on=day + dt.timedelta(days=11)) is True
+    assert quote.status is QuoteStatus.EXPIRED and quote.expire(on=day + dt.timedelta(days=12)) is False

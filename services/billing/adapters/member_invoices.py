@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import defaultdict
 from decimal import Decimal
@@ -47,6 +48,7 @@ class MemberInvoiceRepository:
                 total_vat=invoice.totals.vat,
                 total_incl_tax=invoice.totals.incl_tax,
                 issued_at=utcnow(),
+                service_date=invoice.service_date,
             )
         )
         await self.session.execute(
@@ -74,12 +76,31 @@ class MemberInvoiceRepository:
             ],
         )
 
-    async def get(self, invoice_id: str) -> MemberInvoice | None:
+    async def get(self, invoice_id: str, *, for_update: bool = False) -> MemberInvoice | None:
+        """`for_update` serialises the credit notes of one invoice (a row lock, not a change: the row
+        stays immutable)."""
         key = _uuid(invoice_id)
         if key is None:
             return None
-        row = (await self.session.execute(select(member_invoices).where(member_invoices.c.id == key))).first()
+        query = select(member_invoices).where(member_invoices.c.id == key)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self.session.execute(query)).first()
         return await self._invoice(row) if row else None
+
+    async def for_member(self, member_id: str, until: dt.date) -> list[Any]:
+        """(id, number, issue_date, total_incl_tax) of the member's invoices issued up to `until`."""
+        query = (
+            select(
+                member_invoices.c.id,
+                member_invoices.c.number,
+                member_invoices.c.issue_date,
+                member_invoices.c.total_incl_tax,
+            )
+            .where(member_invoices.c.member_id == member_id, member_invoices.c.issue_date <= until)
+            .order_by(member_invoices.c.number)
+        )
+        return list((await self.session.execute(query)).all())
 
     async def id_for_supplier_invoice(self, supplier_invoice_id: str) -> tuple[str, str] | None:
         """(id, number) of the member invoice that rebilled this supplier invoice, if any."""
@@ -165,6 +186,7 @@ class MemberInvoiceRepository:
                     VatSubtotal(r.vat_category, r.vat_rate, r.taxable_amount, r.vat_amount) for r in vat
                 ),
             ),
+            service_date=row.service_date,
         )
 
 

@@ -1,4 +1,5 @@
-"""SQL of billing's read models: members and purchase orders as the other services published them."""
+"""SQL of billing's read models: members, purchase orders and service-done attestations as the other
+services published them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing.adapters.mapping import buyer_from_json, buyer_to_json, line_from_row, line_values
-from services.billing.adapters.tables import members, purchase_order_lines, purchase_orders
+from services.billing.adapters.tables import (
+    attestation_lines,
+    attestations,
+    members,
+    purchase_order_lines,
+    purchase_orders,
+)
 from services.billing.domain.lines import Buyer
 from services.billing.domain.purchase_order import PurchaseOrder
 from shared.db import dialect_insert, utcnow
@@ -98,3 +105,64 @@ class PurchaseOrderRepository:
             lines=tuple(line_from_row(r) for r in lines),
             total_excl_tax=Decimal(row.total_excl_tax),
         )
+
+
+class AttestationRepository:
+    """Service-done attestations (service fait) per PO; each recorded once, whatever redeliveries."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add_if_new(
+        self,
+        *,
+        attestation_id: str,
+        po_number: str,
+        attested_on: dt.date,
+        attested_by: str,
+        quantities: dict[int, Decimal],
+    ) -> bool:
+        result = await self.session.execute(
+            dialect_insert(self.session)(attestations)
+            .values(
+                attestation_id=attestation_id,
+                po_number=po_number,
+                attested_on=attested_on,
+                attested_by=attested_by,
+                recorded_at=utcnow(),
+            )
+            .on_conflict_do_nothing()
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            return False
+        if quantities:
+            await self.session.execute(
+                insert(attestation_lines),
+                [
+                    {"attestation_id": attestation_id, "line_no": line_no, "quantity": quantity}
+                    for line_no, quantity in quantities.items()
+                ],
+            )
+        return True
+
+    async def attested_quantities(self, po_number: str) -> dict[int, Decimal]:
+        """Quantity attested as done per PO line, summed over the PO's attestations."""
+        rows = (
+            await self.session.execute(
+                select(attestation_lines.c.line_no, attestation_lines.c.quantity)
+                .join(attestations, attestations.c.attestation_id == attestation_lines.c.attestation_id)
+                .where(attestations.c.po_number == po_number)
+            )
+        ).all()
+        totals: dict[int, Decimal] = {}
+        for row in rows:  # summed here: `Money` is text on SQLite
+            totals[row.line_no] = totals.get(row.line_no, Decimal(0)) + Decimal(row.quantity)
+        return totals
+
+    async def last_attested_on(self, po_number: str) -> dt.date | None:
+        rows = (
+            await self.session.execute(
+                select(attestations.c.attested_on).where(attestations.c.po_number == po_number)
+            )
+        ).all()
+        return max((row.attested_on for row in rows), default=None)

@@ -7,14 +7,23 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing.adapters.mapping import line_from_row, line_values
-from services.billing.adapters.tables import supplier_invoice_lines, supplier_invoices
+from services.billing.adapters.tables import (
+    supplier_invoice_lines,
+    supplier_invoice_uploads,
+    supplier_invoices,
+)
 from services.billing.domain.matching import Discrepancy
-from services.billing.domain.supplier_invoice import CLAIMING_STATUSES, SupplierInvoice, SupplierInvoiceStatus
+from services.billing.domain.supplier_invoice import (
+    CLAIMING_STATUSES,
+    StaffDecision,
+    SupplierInvoice,
+    SupplierInvoiceStatus,
+)
 from shared.db import utcnow
 from shared.errors import Conflict
 
@@ -37,6 +46,8 @@ class SupplierInvoiceRepository:
                     status=invoice.status.value,
                     discrepancies=[asdict(d) for d in invoice.discrepancies],
                     created_at=utcnow(),
+                    source=invoice.source,
+                    upload_id=uuid.UUID(invoice.upload_id) if invoice.upload_id else None,
                 )
             )
         except IntegrityError:
@@ -47,6 +58,21 @@ class SupplierInvoiceRepository:
         await self.session.execute(
             insert(supplier_invoice_lines),
             [{"supplier_invoice_id": uuid.UUID(invoice.id), **line_values(line)} for line in invoice.lines],
+        )
+
+    async def record_decision(self, invoice: SupplierInvoice) -> None:
+        """The staff decision on an exception: its new status and the decision itself, nothing else."""
+        decision = invoice.decision
+        assert decision is not None
+        await self.session.execute(
+            update(supplier_invoices)
+            .where(supplier_invoices.c.id == uuid.UUID(invoice.id))
+            .values(
+                status=invoice.status.value,
+                decision_reason=decision.reason,
+                decided_by=decision.decided_by,
+                decided_at=decision.decided_at,
+            )
         )
 
     async def number_taken(self, number: str) -> bool:
@@ -119,7 +145,72 @@ def _invoice(row: Any, lines: Any) -> SupplierInvoice:
         total_excl_tax=row.total_excl_tax,
         status=SupplierInvoiceStatus(row.status),
         discrepancies=tuple(Discrepancy(**d) for d in row.discrepancies),
+        source=row.source,
+        upload_id=str(row.upload_id) if row.upload_id else None,
+        decision=StaffDecision(row.decision_reason, row.decided_by, row.decided_at)
+        if row.decided_at
+        else None,
     )
+
+
+class UploadArchive:
+    """The contractor's uploaded e-invoices, byte for byte with their sha256, accepted or refused."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def keep(
+        self,
+        *,
+        upload_id: str,
+        filename: str | None,
+        declared_type: str | None,
+        content: bytes,
+        sha256: str,
+    ) -> None:
+        await self.session.execute(
+            insert(supplier_invoice_uploads).values(
+                id=uuid.UUID(upload_id),
+                received_at=utcnow(),
+                filename=(filename or "")[:255] or None,
+                declared_type=(declared_type or "")[:100] or None,
+                size=len(content),
+                sha256=sha256,
+                content=content,
+                outcome="received",
+            )
+        )
+
+    async def record_outcome(
+        self,
+        upload_id: str,
+        *,
+        detected_format: str | None,
+        outcome: str,
+        refusal: str | None = None,
+        supplier_invoice_id: str | None = None,
+    ) -> None:
+        await self.session.execute(
+            update(supplier_invoice_uploads)
+            .where(supplier_invoice_uploads.c.id == uuid.UUID(upload_id))
+            .values(
+                detected_format=detected_format,
+                outcome=outcome,
+                refusal=refusal,
+                supplier_invoice_id=uuid.UUID(supplier_invoice_id) if supplier_invoice_id else None,
+            )
+        )
+
+    async def get(self, upload_id: str) -> dict[str, Any] | None:
+        key = _uuid(upload_id)
+        if key is None:
+            return None
+        row = (
+            await self.session.execute(
+                select(supplier_invoice_uploads).where(supplier_invoice_uploads.c.id == key)
+            )
+        ).first()
+        return dict(row._mapping) if row else None
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -6,7 +6,20 @@ not money, but it must never be a float either).
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Integer, String, Table, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 
 from shared.db import Money, UTCDateTime, new_metadata
 from shared.messaging.tables import messaging_tables
@@ -68,7 +81,45 @@ purchase_order_lines = Table(
     *_line_columns(),
 )
 
+# Service-done attestations (service fait) as the orders service published them: one row per
+# attestation, quantities not cumulative (summed per PO line when matching).
+attestations = Table(
+    "attestations",
+    metadata,
+    Column("attestation_id", String(64), primary_key=True),
+    # No foreign key: an attestation may arrive before billing recorded its PO (the order is not promised).
+    Column("po_number", String(50), nullable=False, index=True),
+    Column("attested_on", Date, nullable=False),
+    Column("attested_by", String(200), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+attestation_lines = Table(
+    "attestation_lines",
+    metadata,
+    Column("attestation_id", String(64), ForeignKey("attestations.attestation_id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("quantity", Money(4), nullable=False),
+)
+
 # --- supplier invoices (factures fournisseur) ---------------------------------------------------------
+
+# Every e-invoice file the contractor uploaded, kept as received for audit, accepted or refused.
+supplier_invoice_uploads = Table(
+    "supplier_invoice_uploads",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("filename", String(255)),
+    Column("declared_type", String(100)),
+    Column("detected_format", String(20)),  # facturx-pdf, cii, ubl; None when not recognised
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("content", LargeBinary, nullable=False),
+    Column("outcome", String(20), nullable=False),  # received, accepted, refused
+    Column("refusal", Text),
+    Column("supplier_invoice_id", Uuid),
+)
 
 supplier_invoices = Table(
     "supplier_invoices",
@@ -85,6 +136,12 @@ supplier_invoices = Table(
     Column("status", String(20), nullable=False),
     Column("discrepancies", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("source", String(10), nullable=False, server_default="api"),
+    Column("upload_id", Uuid),
+    # The staff decision on an exception (approved or disputed), with its written reason.
+    Column("decision_reason", Text),
+    Column("decided_by", String(200)),
+    Column("decided_at", UTCDateTime),
 )
 
 supplier_invoice_lines = Table(
@@ -118,6 +175,7 @@ member_invoices = Table(
     Column("total_vat", Money(2), nullable=False),
     Column("total_incl_tax", Money(2), nullable=False),
     Column("issued_at", UTCDateTime, nullable=False),
+    Column("service_date", Date),
     UniqueConstraint("series", "year", "sequence"),
 )
 
@@ -139,4 +197,57 @@ member_invoice_vat = Table(
     Column("vat_amount", Money(2), nullable=False),
 )
 
-IMMUTABLE_TABLES = ("member_invoices", "member_invoice_lines", "member_invoice_vat")
+# --- credit notes (avoirs): immutable once issued, like invoices ---------------------------------------
+
+credit_notes = Table(
+    "credit_notes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("number", String(30), nullable=False, unique=True),
+    Column("series", String(50), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("invoice_id", Uuid, ForeignKey("member_invoices.id"), nullable=False, index=True),
+    Column("invoice_number", String(30), nullable=False),
+    Column("invoice_issue_date", Date, nullable=False),
+    Column("member_id", String(64), nullable=False, index=True),
+    Column("buyer", JSON, nullable=False),
+    Column("commitment_number", String(100)),
+    Column("po_number", String(50), nullable=False),
+    Column("quote_number", String(50), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("total_excl_tax", Money(2), nullable=False),
+    Column("total_vat", Money(2), nullable=False),
+    Column("total_incl_tax", Money(2), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    UniqueConstraint("series", "year", "sequence"),
+)
+
+credit_note_lines = Table(
+    "credit_note_lines",
+    metadata,
+    Column("credit_note_id", Uuid, ForeignKey("credit_notes.id"), primary_key=True),
+    *_line_columns(),
+    Column("invoice_line_no", Integer),  # the invoice line credited; None for a line crediting an amount
+    Column("net_amount", Money(2), nullable=False),
+)
+
+credit_note_vat = Table(
+    "credit_note_vat",
+    metadata,
+    Column("credit_note_id", Uuid, ForeignKey("credit_notes.id"), primary_key=True),
+    Column("vat_category", String(4), primary_key=True),
+    Column("vat_rate", Money(2), primary_key=True),
+    Column("taxable_amount", Money(2), nullable=False),
+    Column("vat_amount", Money(2), nullable=False),
+)
+
+IMMUTABLE_TABLES = (
+    "member_invoices",
+    "member_invoice_lines",
+    "member_invoice_vat",
+    "credit_notes",
+    "credit_note_lines",
+    "credit_note_vat",
+)

@@ -2,8 +2,9 @@
 
 For every invoice line, paired with the PO line of the same `line_no`:
 - the quantity invoiced may not exceed what can still be invoiced on that PO line: the ceiling (what was
-  attested as done once service-done attestations are known, the quantity ordered until then) minus what
-  earlier supplier invoices of the PO already claimed;
+  attested as done, service fait, summed over the PO's attestations and never above the quantity
+  ordered) minus what earlier supplier invoices of the PO already claimed. A line nobody attested has
+  a ceiling of zero: the syndicate pays only for what it saw delivered;
 - the unit price must equal the PO's within the configured tolerance (default zero, in euros);
 - the VAT category and rate must equal the PO's;
 - the item must be the one ordered.
@@ -50,8 +51,8 @@ def invoiceable_quantity(
 ) -> Decimal:
     """What may still be invoiced on one PO line.
 
-    Seam for service-done attestations (service fait): when billing's read model knows the quantity
-    attested as done, it is the ceiling instead of the quantity ordered.
+    The ceiling is the quantity attested as done (service fait), capped by the quantity ordered;
+    `attested=None` (no attestation rule, e.g. a unit test of prices alone) falls back to the ordered one.
     """
     ceiling = ordered if attested is None else min(ordered, attested)
     return ceiling - already_invoiced
@@ -79,7 +80,7 @@ def match_supplier_invoice(
                 line,
                 po_line,
                 already_invoiced.get(line.line_no, ZERO),
-                None if attested is None else attested.get(line.line_no),
+                None if attested is None else attested.get(line.line_no, ZERO),
                 policy,
             )
         )
@@ -97,15 +98,25 @@ def _line_discrepancies(
                 "item_mismatch", f"line {n}: item {line.item_code} invoiced, {po_line.item_code} ordered", n
             )
         )
-    remaining = invoiceable_quantity(po_line.quantity, already, attested)
-    if line.quantity > remaining:
+    q = _plain
+    ordered_left = invoiceable_quantity(po_line.quantity, already)
+    attested_left = invoiceable_quantity(po_line.quantity, already, attested)
+    if line.quantity > ordered_left:
         found.append(
             Discrepancy(
                 "quantity_exceeds",
-                f"line {n}: quantity {line.quantity} invoiced, only {max(remaining, ZERO)} left to invoice "
-                f"({po_line.quantity} ordered, {already} already invoiced"
-                + ("" if attested is None else f", {attested} attested as done")
-                + ")",
+                f"line {n}: quantity {q(line.quantity)} invoiced, only {q(max(ordered_left, ZERO))} left "
+                f"to invoice ({q(po_line.quantity)} ordered, {q(already)} already invoiced)",
+                n,
+            )
+        )
+    elif line.quantity > attested_left:
+        found.append(
+            Discrepancy(
+                "quantity_not_attested",
+                f"line {n}: quantity {q(line.quantity)} invoiced, only {q(max(attested_left, ZERO))} "
+                f"attested as done and not yet invoiced ({q(attested or ZERO)} attested, {q(already)} "
+                f"already invoiced, {q(po_line.quantity)} ordered)",
                 n,
             )
         )
@@ -128,3 +139,8 @@ def _line_discrepancies(
             )
         )
     return found
+
+
+def _plain(quantity: Decimal) -> str:
+    """4.0000 -> "4", 2.50 -> "2.5": quantities as a person writes them."""
+    return format(quantity.normalize(), "f") if quantity else "0"

@@ -32,6 +32,7 @@ class MemberInvoice:
     supplier_invoice_id: str | None
     lines: tuple[Line, ...]
     totals: Totals
+    service_date: dt.date | None = None  # date of service (service fait): the PO's last attestation
 
     @property
     def member_id(self) -> str:
@@ -45,6 +46,7 @@ def rebill(
     order: PurchaseOrder,
     number: InvoiceNumber,
     issue_date: dt.date,
+    service_date: dt.date | None = None,
 ) -> MemberInvoice:
     """The member invoice of a matched supplier invoice: same lines, same prices, the PO's buyer snapshot,
     commitment number and references. Its net total equals the supplier invoice's (invariant per PO)."""
@@ -67,4 +69,5 @@ def rebill(
         supplier_invoice_id=supplier_invoice.id,
         lines=supplier_invoice.lines,
         totals=compute_totals(supplier_invoice.lines),
+        service_date=service_date,
     )

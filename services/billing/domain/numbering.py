@@ -16,10 +16,11 @@ from enum import StrEnum
 
 class Series(StrEnum):
     MARKETPLACE = "marketplace"  # rebilling of marketplace orders (refacturation)
-    # Coming: CONTRIBUTIONS (appels de contribution), CREDIT_NOTES (avoirs).
+    CREDIT_NOTES = "credit_notes"  # avoirs, whatever invoice they credit
+    # Coming: CONTRIBUTIONS (appels de contribution).
 
 
-PREFIXES: dict[Series, str] = {Series.MARKETPLACE: "FAC-M"}
+PREFIXES: dict[Series, str] = {Series.MARKETPLACE: "FAC-M", Series.CREDIT_NOTES: "AV"}
 
 
 @dataclass(frozen=True)

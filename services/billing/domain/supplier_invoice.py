@@ -12,20 +12,32 @@ from services.billing.domain.due_dates import syndicate_payment_deadline
 from services.billing.domain.lines import Line
 from services.billing.domain.matching import Discrepancy, MatchOutcome
 from services.billing.domain.totals import sum_of_line_nets
-from shared.errors import BusinessRuleViolation
+from shared.errors import BusinessRuleViolation, Conflict
 
 
 class SupplierInvoiceStatus(StrEnum):
     MATCHED = "matched"  # agrees with its PO: approved for payment and rebilling
     EXCEPTION = "exception"  # disagrees: waits for staff to approve with a reason, or dispute
-    # Coming with the staff workflow: APPROVED (exception approved), DISPUTED (contractor owes a credit note).
+    APPROVED = "approved"  # an exception staff approved with a written reason: paid and rebilled
+    DISPUTED = "disputed"  # an exception staff disputed: not paid, the contractor owes a credit note
 
 
 # Statuses whose quantities count as already invoiced on the PO. An exception still claims its
 # quantities until staff dispute it: otherwise a second invoice could be matched against quantities
-# that the first one may yet be approved for.
-CLAIMING_STATUSES = frozenset({SupplierInvoiceStatus.MATCHED, SupplierInvoiceStatus.EXCEPTION})
-REBILLABLE_STATUSES = frozenset({SupplierInvoiceStatus.MATCHED})
+# that the first one may yet be approved for. A disputed invoice claims nothing any more.
+CLAIMING_STATUSES = frozenset(
+    {SupplierInvoiceStatus.MATCHED, SupplierInvoiceStatus.EXCEPTION, SupplierInvoiceStatus.APPROVED}
+)
+REBILLABLE_STATUSES = frozenset({SupplierInvoiceStatus.MATCHED, SupplierInvoiceStatus.APPROVED})
+
+
+@dataclass(frozen=True)
+class StaffDecision:
+    """A finance staff member's decision on an exception, with the written reason the audit keeps."""
+
+    reason: str
+    decided_by: str
+    decided_at: dt.datetime
 
 
 @dataclass
@@ -42,6 +54,9 @@ class SupplierInvoice:
     total_excl_tax: Decimal
     status: SupplierInvoiceStatus = SupplierInvoiceStatus.EXCEPTION
     discrepancies: tuple[Discrepancy, ...] = field(default_factory=tuple)
+    source: str = "api"  # "api" (JSON) or "upload" (the contractor's own e-invoice)
+    upload_id: str | None = None
+    decision: StaffDecision | None = None
 
     @classmethod
     def received(
@@ -86,9 +101,32 @@ class SupplierInvoice:
         self.discrepancies = outcome.discrepancies
         self.status = SupplierInvoiceStatus.MATCHED if outcome.matched else SupplierInvoiceStatus.EXCEPTION
 
+    def approve(self, decision: StaffDecision) -> None:
+        """Staff accept the exception as it is (e.g. a price revision the PO did not carry): it is then
+        paid and rebilled like a matched invoice. Only an exception can be approved, with a reason."""
+        self._decide(decision, SupplierInvoiceStatus.APPROVED)
+
+    def dispute(self, decision: StaffDecision) -> None:
+        """Staff refuse the exception: not paid nor rebilled; the contractor must send a credit note.
+        Its quantities stop counting as invoiced on the PO, so a corrected invoice can claim them."""
+        self._decide(decision, SupplierInvoiceStatus.DISPUTED)
+
+    def _decide(self, decision: StaffDecision, status: SupplierInvoiceStatus) -> None:
+        if self.status is not SupplierInvoiceStatus.EXCEPTION:
+            raise Conflict(
+                f"supplier invoice {self.number} is {self.status.value}: only an exception can be "
+                f"{status.value}"
+            )
+        if not decision.reason.strip():
+            raise BusinessRuleViolation("a written reason is mandatory", field="reason")
+        if not decision.decided_by.strip():
+            raise BusinessRuleViolation("who decides must be named", field="decided_by")
+        self.status = status
+        self.decision = decision
+
     @property
     def rebillable(self) -> bool:
-        """Only what was matched (or, later, approved) is rebilled to the member."""
+        """Only what was matched, or approved by staff, is rebilled to the member."""
         return self.status in REBILLABLE_STATUSES
 
 

@@ -1,7 +1,9 @@
 """HTTP routes of the billing service: parse, call the use case, shape the answer.
 
 Prefixes stay clear of the other services' (the embedded mode mounts all three in one app):
-`/v1/supplier-invoices`, `/v1/invoices`, `/v1/numbering`, `/v1/billing/...`.
+`/v1/supplier-invoices`, `/v1/invoices`, `/v1/credit-notes`, `/v1/numbering`, `/v1/billing/...`,
+`/v1/members-statements` (members owns `/v1/members`). Uploads and staff decisions are in
+`supplier_routes`, documents, credit notes and statements in `document_routes`.
 """
 
 from __future__ import annotations
@@ -10,97 +12,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.billing.domain.lines import Buyer, Line
+from services.billing.domain.lines import Line
 from services.billing.domain.matching import MatchingPolicy
-from services.billing.domain.member_invoice import MemberInvoice
-from services.billing.domain.totals import line_net
 from services.billing.entrypoints.schemas import (
-    AddressOut,
-    BuyerOut,
-    DiscrepancyOut,
-    InvoiceLineOut,
     InvoiceOut,
     InvoicePage,
-    InvoiceRef,
-    LineOut,
     NumberingCheckOut,
     PurchaseOrderBillingOut,
     PurchaseOrderLineOut,
     SeriesCheckOut,
     SupplierInvoiceIn,
     SupplierInvoiceOut,
-    VatSubtotalOut,
 )
+from services.billing.entrypoints.views import buyer_out, invoice_out, supplier_invoice_out
 from services.billing.use_cases import queries, supplier_invoices
 from services.billing.use_cases.supplier_invoices import SupplierInvoiceView
 from shared.clock import paris_today
 from shared.runtime import ServiceRuntime
-
-
-def _line_out(line: Line) -> LineOut:
-    return LineOut(**line.__dict__)
-
-
-def _buyer_out(buyer: Buyer) -> BuyerOut:
-    return BuyerOut(
-        member_id=buyer.member_id,
-        name=buyer.name,
-        siren=buyer.siren,
-        siret=buyer.siret,
-        address=AddressOut(**buyer.address.__dict__),
-        service_code=buyer.service_code,
-    )
-
-
-def _supplier_invoice_out(view: SupplierInvoiceView) -> SupplierInvoiceOut:
-    invoice = view.invoice
-    return SupplierInvoiceOut(
-        id=invoice.id,
-        supplier_invoice_number=invoice.number,
-        po_number=invoice.po_number,
-        issue_date=invoice.issue_date,
-        received_on=invoice.received_on,
-        payment_deadline=invoice.payment_deadline,
-        status=invoice.status,
-        reasons=[DiscrepancyOut(**d.__dict__) for d in invoice.discrepancies],
-        lines=[_line_out(line) for line in invoice.lines],
-        total_excl_tax=invoice.total_excl_tax,
-        member_invoice=InvoiceRef(id=view.member_invoice[0], number=view.member_invoice[1])
-        if view.member_invoice
-        else None,
-    )
-
-
-def _invoice_out(invoice: MemberInvoice) -> InvoiceOut:
-    return InvoiceOut(
-        id=invoice.id,
-        number=str(invoice.number),
-        series=invoice.number.series.value,
-        issue_date=invoice.issue_date,
-        due_date=invoice.due_date,
-        due_date_is_provisional=invoice.due_date_is_provisional,
-        buyer=_buyer_out(invoice.buyer),
-        commitment_number=invoice.commitment_number,
-        po_number=invoice.po_number,
-        quote_number=invoice.quote_number,
-        supplier_invoice_id=invoice.supplier_invoice_id,
-        lines=[
-            InvoiceLineOut(**line.__dict__, net_amount=line_net(line.quantity, line.unit_price))
-            for line in invoice.lines
-        ],
-        vat_breakdown=[
-            VatSubtotalOut(
-                vat_category=row.category,
-                vat_rate=row.rate,
-                taxable_amount=row.taxable_amount,
-                vat_amount=row.vat_amount,
-            )
-            for row in invoice.totals.vat_breakdown
-        ],
-        total_excl_tax=invoice.totals.excl_tax,
-        total_vat=invoice.totals.vat,
-        total_incl_tax=invoice.totals.incl_tax,
-    )
 
 
 def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
@@ -123,7 +51,7 @@ def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
         )
         async with runtime.unit_of_work() as uow:
             invoice = await supplier_invoices.submit_supplier_invoice(command, uow, policy=policy)
-        return _supplier_invoice_out(SupplierInvoiceView(invoice, None))
+        return supplier_invoice_out(SupplierInvoiceView(invoice, None))
 
     @router.get(
         "/supplier-invoices/{invoice_id}",
@@ -132,7 +60,7 @@ def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
     )
     async def read_supplier_invoice(invoice_id: str) -> SupplierInvoiceOut:
         async with runtime.unit_of_work() as uow:
-            return _supplier_invoice_out(await supplier_invoices.get_supplier_invoice(invoice_id, uow))
+            return supplier_invoice_out(await supplier_invoices.get_supplier_invoice(invoice_id, uow))
 
     @router.get(
         "/invoices", response_model=InvoicePage, summary="Member invoices, by member or PO, in number order"
@@ -148,7 +76,7 @@ def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
                 uow, limit=limit, cursor=cursor, member_id=member_id, po_number=po_number
             )
         return InvoicePage(
-            items=[_invoice_out(i) for i in found],
+            items=[invoice_out(i) for i in found],
             next_cursor=str(found[-1].number) if len(found) == limit else None,
         )
 
@@ -159,7 +87,7 @@ def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
     )
     async def read_invoice(invoice_id: str) -> InvoiceOut:
         async with runtime.unit_of_work() as uow:
-            return _invoice_out(await queries.get_member_invoice(invoice_id, uow))
+            return invoice_out(await queries.get_member_invoice(invoice_id, uow))
 
     @router.get(
         "/billing/purchase-orders/{po_number}",
@@ -177,10 +105,11 @@ def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
             member_id=order.member_id,
             commitment_number=order.commitment_number,
             issued_on=order.issued_on,
-            buyer=_buyer_out(order.buyer),
+            buyer=buyer_out(order.buyer),
             lines=[
                 PurchaseOrderLineOut(
                     **line.__dict__,
+                    attested_quantity=view.attested.get(line.line_no, 0),
                     invoiced_quantity=view.invoiced.get(line.line_no, 0),
                     rebilled_quantity=view.rebilled.get(line.line_no, 0),
                 )

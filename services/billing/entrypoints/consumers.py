@@ -3,15 +3,17 @@ after it (with the inbox row): a handler never commits."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from services.billing.domain.lines import Address, Buyer, Line
 from services.billing.domain.purchase_order import PurchaseOrder
 from services.billing.use_cases import read_models, rebilling
 from shared.clock import paris_today
-from shared.contracts.billing import SupplierInvoiceMatched
+from shared.contracts.billing import SupplierInvoiceApproved, SupplierInvoiceMatched
 from shared.contracts.common import DocumentLine, PartySnapshot
 from shared.contracts.envelope import Envelope
 from shared.contracts.members import MemberRegistered
-from shared.contracts.orders import PurchaseOrderIssued
+from shared.contracts.orders import PurchaseOrderIssued, ServiceAttested
 from shared.uow import UnitOfWork
 
 
@@ -61,10 +63,35 @@ async def on_purchase_order_issued(event: PurchaseOrderIssued, envelope: Envelop
     await read_models.record_purchase_order(order, event.quote_id, uow)
 
 
+async def on_service_attested(event: ServiceAttested, envelope: Envelope, uow: UnitOfWork) -> None:
+    """`orders.service.attested`: quantities of this attestation, added per PO line (recorded once)."""
+    quantities: dict[int, Decimal] = {}
+    for line in event.lines:
+        quantities[line.line_no] = quantities.get(line.line_no, Decimal(0)) + line.quantity
+    await read_models.record_attestation(
+        attestation_id=event.attestation_id,
+        po_number=event.po_number,
+        attested_on=event.attested_on,
+        attested_by=event.attested_by,
+        quantities=quantities,
+        uow=uow,
+    )
+
+
 async def on_supplier_invoice_matched(
     event: SupplierInvoiceMatched, envelope: Envelope, uow: UnitOfWork
 ) -> None:
     """Rebill it: the member invoice is issued today (Europe/Paris)."""
+    command = rebilling.RebillSupplierInvoice(
+        supplier_invoice_id=event.supplier_invoice_id, issue_date=paris_today()
+    )
+    await rebilling.rebill_supplier_invoice(command, uow)
+
+
+async def on_supplier_invoice_approved(
+    event: SupplierInvoiceApproved, envelope: Envelope, uow: UnitOfWork
+) -> None:
+    """An exception finance staff approved: rebilled exactly like a matched invoice."""
     command = rebilling.RebillSupplierInvoice(
         supplier_invoice_id=event.supplier_invoice_id, issue_date=paris_today()
     )

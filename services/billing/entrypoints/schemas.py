@@ -75,6 +75,12 @@ class InvoiceRef(BaseModel):
     number: str
 
 
+class DecisionOut(BaseModel):
+    reason: str
+    decided_by: str
+    decided_at: dt.datetime
+
+
 class SupplierInvoiceOut(BaseModel):
     id: str
     supplier_invoice_number: str
@@ -87,6 +93,9 @@ class SupplierInvoiceOut(BaseModel):
     lines: list[LineOut]
     total_excl_tax: DecimalText
     member_invoice: InvoiceRef | None
+    source: str = Field(default="api", description='"api" or "upload".')
+    upload_id: str | None = None
+    decision: DecisionOut | None = None
 
 
 class AddressOut(BaseModel):
@@ -138,6 +147,7 @@ class InvoicePage(BaseModel):
 
 
 class PurchaseOrderLineOut(LineOut):
+    attested_quantity: DecimalText = Field(description="Attested as done (service fait) so far.")
     invoiced_quantity: DecimalText = Field(description="Claimed by the contractor's invoices so far.")
     rebilled_quantity: DecimalText = Field(description="On member invoices so far.")
 
@@ -171,3 +181,93 @@ class SeriesCheckOut(BaseModel):
 class NumberingCheckOut(BaseModel):
     ok: bool
     series: list[SeriesCheckOut]
+
+
+# --- staff decisions, uploads -------------------------------------------------------------------------
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Who = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class DecisionIn(Strict):
+    """A finance staff member's decision on an exception, with its written reason (kept for audit)."""
+
+    reason: Text = Field(examples=["Révision de prix prévue à l'article 10 du CCAP, index Syntec d'octobre"])
+    decided_by: Who = Field(examples=["c.martin (finances)"])
+
+
+class UploadOut(BaseModel):
+    id: str
+    received_at: dt.datetime
+    filename: str | None
+    declared_type: str | None
+    detected_format: str | None = Field(description="facturx-pdf, cii or ubl; pdf or xml when refused.")
+    size: int
+    sha256: str
+    outcome: str = Field(description="accepted, refused (or received while being processed).")
+    refusal: str | None
+    supplier_invoice_id: str | None
+
+
+# --- credit notes, statements ---------------------------------------------------------------------------
+
+
+class CreditLineIn(Strict):
+    line_no: int = Field(ge=1, le=9999, description="The invoice line credited.")
+    quantity: Quantity = Field(examples=["1"])
+
+
+class CreditNoteIn(Strict):
+    """Full (neither `lines` nor `amount`: everything the invoice has left), by `lines`, or by an `amount`
+    excluding tax on one of the invoice's VAT rates (say which when it has several)."""
+
+    reason: Text = Field(examples=["Licence facturée deux fois"])
+    lines: list[CreditLineIn] | None = Field(default=None, min_length=1, max_length=500)
+    amount: AmountIn | None = Field(default=None, examples=["100.00"])
+    vat_category: VatCategory | None = None
+    vat_rate: VatRate | None = None
+
+
+class CreditNoteLineOut(InvoiceLineOut):
+    invoice_line_no: int | None = Field(description="The invoice line credited; null for an amount.")
+
+
+class CreditNoteOut(BaseModel):
+    id: str
+    number: str
+    invoice_id: str
+    invoice_number: str
+    invoice_issue_date: dt.date
+    issue_date: dt.date
+    reason: str
+    buyer: BuyerOut
+    commitment_number: str | None
+    po_number: str
+    quote_number: str
+    lines: list[CreditNoteLineOut]
+    vat_breakdown: list[VatSubtotalOut]
+    total_excl_tax: DecimalText
+    total_vat: DecimalText
+    total_incl_tax: DecimalText
+
+
+class StatementEntryOut(BaseModel):
+    date: dt.date
+    kind: str = Field(description="invoice, credit_note (payment with the payments issue).")
+    id: str
+    number: str
+    debit: DecimalText
+    credit: DecimalText
+    reference: str | None
+
+
+class StatementOut(BaseModel):
+    member_id: str
+    period_from: dt.date
+    period_to: dt.date
+    opening_balance: DecimalText = Field(description="What the member owed before the period (incl. tax).")
+    entries: list[StatementEntryOut]
+    total_debit: DecimalText
+    total_credit: DecimalText
+    closing_balance: DecimalText = Field(description="What the member owes at the end of the period.")
+    payments_included: bool = Field(description="False until payments are recorded (coming issue).")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from services.billing.adapters.credit_notes import CreditNoteRepository
 from services.billing.adapters.member_invoices import MemberInvoiceRepository
 from services.billing.adapters.numbering import InvoiceNumbering
-from services.billing.adapters.read_models import PurchaseOrderRepository
+from services.billing.adapters.read_models import AttestationRepository, PurchaseOrderRepository
 from services.billing.adapters.supplier_invoices import SupplierInvoiceRepository
 from services.billing.domain.member_invoice import MemberInvoice
 from services.billing.domain.numbering import SeriesCheck, check_series
@@ -37,7 +38,8 @@ class PurchaseOrderBilling:
     """What billing knows of a PO: its lines, what the contractor invoiced, what was rebilled."""
 
     order: PurchaseOrder
-    invoiced: dict[int, Decimal]  # claimed by supplier invoices (matched or pending exception)
+    attested: dict[int, Decimal]  # attested as done (service fait), summed over the attestations
+    invoiced: dict[int, Decimal]  # claimed by supplier invoices (matched, approved or pending exception)
     rebilled: dict[int, Decimal]  # on member invoices
     state: BillingState
     supplier_invoice_ids: list[str]
@@ -51,6 +53,7 @@ async def purchase_order_billing(po_number: str, uow: UnitOfWork) -> PurchaseOrd
     rebilled = await MemberInvoiceRepository(uow.session).rebilled_quantities(po_number)
     return PurchaseOrderBilling(
         order=order,
+        attested=await AttestationRepository(uow.session).attested_quantities(po_number),
         invoiced=await supplier_invoices.claimed_quantities(po_number),
         rebilled=rebilled,
         state=billing_state({line.line_no: line.quantity for line in order.lines}, rebilled),
@@ -59,8 +62,11 @@ async def purchase_order_billing(po_number: str, uow: UnitOfWork) -> PurchaseOrd
 
 
 async def check_numbering(uow: UnitOfWork) -> list[SeriesCheck]:
-    """Every (series, year) that has a counter or an issued number, checked for gaps and duplicates."""
+    """Every (series, year) that has a counter or an issued number (invoices and credit notes), checked
+    for gaps and duplicates."""
     issued = await MemberInvoiceRepository(uow.session).issued_sequences()
+    for key, sequences in (await CreditNoteRepository(uow.session).issued_sequences()).items():
+        issued[key] = issued.get(key, []) + sequences
     counters = await InvoiceNumbering(uow.session).counter_lasts()
     return [
         check_series(series, year, issued.get((series, year), []), counters.get((series, year)))

@@ -1,4 +1,4 @@
-"""Rebilling (refacturation): a matched supplier invoice becomes exactly one member invoice."""
+"""Rebilling (refacturation): a matched or approved supplier invoice becomes exactly one member invoice."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from services.billing.adapters.member_invoices import MemberInvoiceRepository
 from services.billing.adapters.numbering import InvoiceNumbering
-from services.billing.adapters.read_models import PurchaseOrderRepository
+from services.billing.adapters.read_models import AttestationRepository, PurchaseOrderRepository
 from services.billing.adapters.supplier_invoices import SupplierInvoiceRepository
 from services.billing.domain.member_invoice import MemberInvoice, rebill
 from services.billing.domain.numbering import Series
@@ -26,9 +26,10 @@ class RebillSupplierInvoice:
 
 
 async def rebill_supplier_invoice(command: RebillSupplierInvoice, uow: UnitOfWork) -> MemberInvoice | None:
-    """Issue the member invoice of a matched supplier invoice: same lines at the same prices, the PO's
-    buyer snapshot, commitment number and references, a number of the marketplace series, a provisional
-    due date; emit `billing.invoice.issued`.
+    """Issue the member invoice of a matched (or staff-approved) supplier invoice: same lines at the same
+    prices, the PO's buyer snapshot, commitment number and references, the date of the PO's last
+    service-done attestation, a number of the marketplace series, a provisional due date; emit
+    `billing.invoice.issued`.
 
     Exactly once per supplier invoice: the supplier invoice row is locked first, so a redelivered or
     raced event finds the invoice already issued and takes no number (and the unique constraint on
@@ -51,6 +52,7 @@ async def rebill_supplier_invoice(command: RebillSupplierInvoice, uow: UnitOfWor
     order = await PurchaseOrderRepository(uow.session).get(supplier_invoice.po_number)
     if order is None:  # cannot happen: the supplier invoice was matched against it
         raise LookupError(f"no purchase order {supplier_invoice.po_number}")
+    service_date = await AttestationRepository(uow.session).last_attested_on(order.po_number)
     # The number comes last, just before the insert: nothing that can still refuse the issue follows it.
     number = await InvoiceNumbering(uow.session).issue(Series.MARKETPLACE, command.issue_date.year)
     invoice = rebill(
@@ -59,6 +61,7 @@ async def rebill_supplier_invoice(command: RebillSupplierInvoice, uow: UnitOfWor
         order=order,
         number=number,
         issue_date=command.issue_date,
+        service_date=service_date,
     )
     await invoices.add(invoice)
     uow.emit(invoice_issued(invoice))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from shared.errors import BusinessRuleViolation, Conflict
@@ -54,6 +54,15 @@ def committee_vote_passes(votes_for: int, votes_against: int, abstentions: int =
     return 3 * votes_for >= 2 * cast
 
 
+@dataclass(frozen=True)
+class OptionChange:
+    """A change of level decided by deliberation, in force from `effective_date`."""
+
+    option: AdhesionOption
+    effective_date: dt.date
+    deliberation_id: str
+
+
 @dataclass
 class Adhesion:
     """A member's adhesion to the « numérique éducatif » competence."""
@@ -66,6 +75,11 @@ class Adhesion:
     status: AdhesionStatus = AdhesionStatus.PENDING
     decided_on: dt.date | None = None
     withdrawal_date: dt.date | None = None
+    member_deliberation_id: str | None = None
+    committee_deliberation_id: str | None = None
+    withdrawal_deliberation_id: str | None = None
+    withdrawal_deliberation_date: dt.date | None = None
+    option_changes: list[OptionChange] = field(default_factory=list)
 
     @classmethod
     def requested(
@@ -114,6 +128,7 @@ class Adhesion:
             )
         self.status = AdhesionStatus.WITHDRAWN
         self.withdrawal_date = effective_date
+        self.withdrawal_deliberation_date = deliberation_date
 
     def status_on(self, day: dt.date) -> MemberStatus:
         """Active from the effective date, withdrawn from the withdrawal's effective date."""
@@ -126,3 +141,67 @@ class Adhesion:
         if day >= self.effective_date:
             return MemberStatus.ACTIVE
         return MemberStatus.PENDING
+
+    def option_on(self, day: dt.date) -> AdhesionOption:
+        """The level in force on `day`: the one chosen at adhesion, then each change from its date."""
+        option = self.option
+        for change in sorted(self.option_changes, key=lambda c: c.effective_date):
+            if change.effective_date <= day:
+                option = change.option
+        return option
+
+    def change_option(
+        self,
+        *,
+        option: AdhesionOption,
+        effective_date: dt.date,
+        deliberation_date: dt.date,
+        deliberation_id: str,
+    ) -> OptionChange:
+        """Base only ↔ base + optional flat support, by deliberation, from a date (art. 5 and 6).
+
+        Only for an approved adhesion, not before the adhesion or the deliberation takes effect, after
+        the last change, before any withdrawal, and to another level than the one then in force.
+        """
+        if self.status is not AdhesionStatus.APPROVED:
+            raise Conflict(
+                f"the options of a {self.status.value} adhesion cannot change", field="adhesion_id"
+            )
+        if effective_date < deliberation_date:
+            raise BusinessRuleViolation(
+                "the change cannot take effect before its deliberation", field="effective_date"
+            )
+        if effective_date < self.effective_date:
+            raise BusinessRuleViolation(
+                "the change cannot take effect before the adhesion does", field="effective_date"
+            )
+        latest = max((c.effective_date for c in self.option_changes), default=None)
+        if latest is not None and effective_date <= latest:
+            raise BusinessRuleViolation(
+                f"a change already takes effect on {latest.isoformat()}; a new one must come after it",
+                field="effective_date",
+            )
+        if option is self.option_on(effective_date):
+            raise BusinessRuleViolation(
+                f"the option on {effective_date.isoformat()} is already {option.value}", field="option"
+            )
+        change = OptionChange(option=option, effective_date=effective_date, deliberation_id=deliberation_id)
+        self.option_changes.append(change)
+        return change
+
+    def in_competence_on(self, day: dt.date) -> bool:
+        """Who is a member *of the competence* for art. 8 notifications on `day`: adhesion approved by
+        the Comité (even if it takes effect later) and not yet withdrawn on that day."""
+        if self.status not in (AdhesionStatus.APPROVED, AdhesionStatus.WITHDRAWN):
+            return False
+        return self.withdrawal_date is None or self.withdrawal_date > day
+
+
+def adhesion_on(adhesions: list[Adhesion], day: dt.date) -> Adhesion | None:
+    """Which of a member's adhesions (oldest first) speaks for `day`: the latest not rejected that had
+    taken effect by then, else the first one (still to come). A member may leave and adhere again."""
+    candidates = [a for a in adhesions if a.status is not AdhesionStatus.REJECTED]
+    started = [a for a in candidates if a.effective_date <= day]
+    if started:
+        return started[-1]
+    return candidates[0] if candidates else None

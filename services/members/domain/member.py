@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 from services.members.domain.identifiers import validate_siren, validate_siret
 from shared.errors import BusinessRuleViolation
@@ -36,6 +37,29 @@ class Address:
     country_code: str = "FR"
 
 
+MAX_CONTACTS = 20
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone to reach at the member: invoices, the ENT project, an elected official."""
+
+    name: str
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise BusinessRuleViolation("a contact needs a name", field="contacts.name")
+        if self.email is not None:
+            local, _, domain = self.email.partition("@")
+            if not local or "." not in domain or " " in self.email:
+                raise BusinessRuleViolation(
+                    f"{self.email!r} is not an e-mail address", field="contacts.email"
+                )
+
+
 @dataclass
 class Member:
     id: str
@@ -46,8 +70,12 @@ class Member:
     address: Address
     service_code: str | None = None
     chorus_requirement: ChorusRequirement = ChorusRequirement.NONE
+    contacts: list[Contact] = field(default_factory=list)
+    version: int = 1
 
     def __post_init__(self) -> None:
+        if len(self.contacts) > MAX_CONTACTS:
+            raise BusinessRuleViolation(f"at most {MAX_CONTACTS} contacts", field="contacts")
         validate_siren(self.siren)
         validate_siret(self.siret, self.siren)
         if not self.name.strip():
@@ -59,3 +87,22 @@ class Member:
             raise BusinessRuleViolation(
                 "the member requires a service code on its invoices but none is given", field="service_code"
             )
+
+    def updated(self, **changes: Any) -> Member:
+        """The next version of the member with `changes` applied and every rule checked again.
+
+        The SIREN is the legal identity of the body: another SIREN is another member, never an update.
+        """
+        if "siren" in changes and changes["siren"] != self.siren:
+            raise BusinessRuleViolation(
+                "the SIREN identifies the member and cannot change; register the new body", field="siren"
+            )
+        unknown = set(changes) - UPDATABLE_FIELDS
+        if unknown:
+            raise BusinessRuleViolation(f"cannot update {sorted(unknown)}", field=sorted(unknown)[0])
+        return replace(self, **changes, version=self.version + 1)
+
+
+UPDATABLE_FIELDS = frozenset(
+    {"kind", "name", "siret", "address", "service_code", "chorus_requirement", "contacts", "siren"}
+)

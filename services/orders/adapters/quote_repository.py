@@ -49,6 +49,7 @@ def _quote(row: Any, lines: list[Any]) -> Quote:
         refused_on=row.refused_on,
         refusal_reason=row.refusal_reason,
         cancelled_on=row.cancelled_on,
+        expired_on=row.expired_on,
         purchase_order_number=row.po_number,
     )
 
@@ -102,6 +103,7 @@ class QuoteRepository:
                 refused_on=quote.refused_on,
                 refusal_reason=quote.refusal_reason,
                 cancelled_on=quote.cancelled_on,
+                expired_on=quote.expired_on,
                 accepted_by=acceptance.accepted_by if acceptance else None,
                 accepted_at=acceptance.accepted_at if acceptance else None,
                 accepted_on=acceptance.accepted_on if acceptance else None,
@@ -118,9 +120,15 @@ class QuoteRepository:
         member_id: str | None,
         limit: int,
         after: str | None,
+        quoted_from: dt.date | None = None,
+        quoted_to: dt.date | None = None,
     ) -> list[Quote]:
         """By number; `status` is the status as read today (an open quote past its date is expired)."""
         query = select(quotes.c.id).order_by(quotes.c.number).limit(limit)
+        if quoted_from:
+            query = query.where(quotes.c.quoted_on >= quoted_from)
+        if quoted_to:
+            query = query.where(quotes.c.quoted_on <= quoted_to)
         if after:
             query = query.where(quotes.c.number > after)
         if member_id:
@@ -138,6 +146,17 @@ class QuoteRepository:
             query = query.where(quotes.c.status == status.value)
         ids = list((await self.session.execute(query)).scalars())
         return await self._load(ids)
+
+    async def lock_expirable(self, today: dt.date, *, limit: int) -> list[Quote]:
+        """Open quotes past their validity date, locked; rows another expiry run holds are skipped."""
+        query = (
+            select(quotes.c.id)
+            .where(quotes.c.status.in_(OPEN), quotes.c.valid_until < today)
+            .order_by(quotes.c.number)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return await self._load(list((await self.session.execute(query)).scalars()))
 
     async def _load(self, ids: list[uuid.UUID]) -> list[Quote]:
         if not ids:

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -95,6 +96,7 @@ quotes = Table(
     Column("refused_on", Date),
     Column("refusal_reason", String(500)),
     Column("cancelled_on", Date),
+    Column("expired_on", Date),
     Column("created_at", UTCDateTime, nullable=False),
 )
 
@@ -140,6 +142,16 @@ purchase_orders = Table(
     Column("total_vat", Money(), nullable=False),
     Column("total_incl_tax", Money(), nullable=False),
     Column("member_invoice_number", String(50)),
+    Column("contractor_reference", String(100)),
+    Column("transmitted_at", UTCDateTime),
+    Column("acknowledged_at", UTCDateTime),
+    Column("cancelled_at", UTCDateTime),
+    Column("closed_at", UTCDateTime),
+    # The transmission queue: a PO is due when this is set and passed (a lease while an attempt runs).
+    Column("transmission_due_at", UTCDateTime, index=True),
+    Column("transmission_attempts", Integer, nullable=False, server_default="0"),
+    Column("transmission_error", String(1000)),
+    Index("ix_purchase_orders_status_issued_on", "status", "issued_on"),
 )
 
 purchase_order_lines = Table(
@@ -157,4 +169,22 @@ purchase_order_history = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("kind", String(40), nullable=False),
     Column("detail", String(500), nullable=False),
+)
+
+service_attestations = Table(
+    "service_attestations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("purchase_order_id", Uuid, ForeignKey("purchase_orders.id"), nullable=False, index=True),
+    Column("attested_on", Date, nullable=False),
+    Column("attested_by", String(200), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+service_attestation_lines = Table(
+    "service_attestation_lines",
+    metadata,
+    Column("attestation_id", Uuid, ForeignKey("service_attestations.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("quantity", Money(3), nullable=False),
 )

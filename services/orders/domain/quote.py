@@ -1,7 +1,13 @@
 """Quote (devis): what the syndicate offers a member from the catalogue, at the contract's prices (art. 7).
 
 Lifecycle: draft → sent → accepted | refused | cancelled, and expired once past its validity date.
-Expiry needs no scheduler: a draft or sent quote reads as expired the day after `valid_until`.
+A draft or sent quote reads as expired the day after `valid_until` (`status_on`); the expiry job then
+records it (`expire`) and publishes `orders.quote.expired`, so the reading never waits on the job.
+
+Specific support (accompagnement spécifique, art. 5-6) is quoted as free lines at the half-day rate. It is
+a statutory contribution, outside the scope of VAT (EN 16931 category `O`), and an invoice with `O` lines
+carries no taxed line (EN 16931 BR-O-*): since an accepted quote is rebilled as one invoice, a quote never
+mixes `O` lines with taxed marketplace lines (`vat_scope_rule`).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
 
-from services.orders.domain.catalogue import CatalogueItem
+from services.orders.domain.catalogue import MAX_UNIT_PRICE, CatalogueItem
 from services.orders.domain.member_directory import (
     ChorusReferences,
     MemberIdentity,
@@ -25,6 +31,11 @@ MAX_QUANTITY = Decimal("100000")  # more is a typing error, not an order
 QUANTITY_PLACES = 3
 MAX_LINES = 200
 MAX_VALIDITY = dt.timedelta(days=366)
+
+SPECIFIC_SUPPORT_CODE = "ACCOMPAGNEMENT-SPECIFIQUE"
+SPECIFIC_SUPPORT_UNIT = "demi-journée"
+SPECIFIC_SUPPORT_SOURCE = "specific_support"
+OUTSIDE_VAT_SCOPE = "O"
 
 
 class QuoteStatus(StrEnum):
@@ -78,9 +89,56 @@ class QuoteLine:
             price_valid_from=item.valid_from,
         )
 
+    @classmethod
+    def specific_support(
+        cls,
+        line_no: int,
+        *,
+        label: str,
+        quantity: Decimal,
+        half_day_rate: Decimal,
+        legal_basis: str,
+        on: dt.date,
+        field: str,
+    ) -> QuoteLine:
+        """A free line (no catalogue code) of specific support, per half-day, outside the VAT scope."""
+        if not label.strip():
+            raise BusinessRuleViolation("a specific support line needs a label", field=f"{field}.label")
+        if half_day_rate <= 0 or half_day_rate > MAX_UNIT_PRICE:
+            raise BusinessRuleViolation(
+                f"a half-day rate is above 0 and at most {MAX_UNIT_PRICE} €", field=f"{field}.unit_price"
+            )
+        return cls(
+            line_no=line_no,
+            item_code=SPECIFIC_SUPPORT_CODE,
+            label=label.strip(),
+            unit=SPECIFIC_SUPPORT_UNIT,
+            quantity=validate_quantity(quantity, field=f"{field}.quantity"),
+            unit_price=half_day_rate,
+            vat_category=OUTSIDE_VAT_SCOPE,
+            vat_rate=Decimal("0.00"),
+            source=SPECIFIC_SUPPORT_SOURCE,
+            contract_reference=legal_basis,
+            price_valid_from=on,
+        )
+
     @property
     def net_amount(self) -> Decimal:
         return line_net_amount(self.quantity, self.unit_price)
+
+
+def vat_scope_rule(lines: list[QuoteLine]) -> None:
+    """Lines outside the VAT scope (category O: specific support, statutory) never share a quote with
+    lines in the scope of VAT: the quote becomes one invoice, and EN 16931 forbids the mix."""
+    outside = [line for line in lines if line.vat_category == OUTSIDE_VAT_SCOPE]
+    if outside and len(outside) != len(lines):
+        first_taxed = next(line for line in lines if line.vat_category != OUTSIDE_VAT_SCOPE)
+        raise BusinessRuleViolation(
+            "specific support (outside the scope of VAT, category O) cannot share a quote with "
+            f"line {first_taxed.line_no} ({first_taxed.item_code}, VAT category {first_taxed.vat_category}): "
+            "make two quotes",
+            field="lines",
+        )
 
 
 @dataclass
@@ -109,6 +167,7 @@ class Quote:
     refused_on: dt.date | None = None
     refusal_reason: str | None = None
     cancelled_on: dt.date | None = None
+    expired_on: dt.date | None = None
     purchase_order_number: str | None = field(default=None)
 
     @classmethod
@@ -130,6 +189,7 @@ class Quote:
             raise BusinessRuleViolation("a quote cannot expire before it is made", field="valid_until")
         if valid_until > quoted_on + MAX_VALIDITY:
             raise BusinessRuleViolation("a quote is valid for one year at most", field="valid_until")
+        vat_scope_rule(lines)
         return cls(
             id=id,
             number=number,
@@ -205,6 +265,15 @@ class Quote:
         self._require(on, (QuoteStatus.DRAFT, QuoteStatus.SENT), "cancelled")
         self.status = QuoteStatus.CANCELLED
         self.cancelled_on = on
+
+    def expire(self, *, on: dt.date) -> bool:
+        """Record the expiry of an open quote past its validity date; False when there is nothing to
+        record (already answered, cancelled or expired, or still valid), so the job is idempotent."""
+        if self.status not in (QuoteStatus.DRAFT, QuoteStatus.SENT) or on <= self.valid_until:
+            return False
+        self.status = QuoteStatus.EXPIRED
+        self.expired_on = on
+        return True
 
 
 def format_quote_number(year: int, number: int) -> str:

@@ -1,7 +1,7 @@
 """HTTP routes of the orders service: parse, call the use case, shape the answer.
 
-Prefixes: /v1/catalogue, /v1/quotes, /v1/purchase-orders, /v1/quote-eligibility (never /v1/members:
-the embedded mode mounts the three services' routers in one app).
+Prefixes: /v1/catalogue, /v1/quotes, /v1/purchase-orders, /v1/quote-eligibility, /v1/contractor (never
+/v1/members: the embedded mode mounts the three services' routers in one app).
 """
 
 from __future__ import annotations
@@ -10,17 +10,34 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
-from services.orders.domain.catalogue import CatalogueItem
+from services.orders.adapters.quote_document import SyndicateIdentity
+from services.orders.config import OrdersSettings
+from services.orders.domain.catalogue import CatalogueItem, CatalogueSource
+from services.orders.domain.purchase_order import PurchaseOrderStatus
 from services.orders.domain.quote import QuoteStatus
-from services.orders.entrypoints.presenters import catalogue_item_out, purchase_order_out, quote_out
+from services.orders.entrypoints.jobs import OrdersJobs
+from services.orders.entrypoints.presenters import (
+    attestation_out,
+    catalogue_item_out,
+    import_out,
+    purchase_order_out,
+    quote_out,
+)
 from services.orders.entrypoints.schemas import (
     AcceptanceIn,
     AcceptanceOut,
+    AcknowledgementIn,
+    AttestationIn,
+    AttestationResultOut,
+    CancellationIn,
+    CatalogueImportOut,
     CatalogueItemIn,
     CatalogueItemOut,
     CataloguePage,
+    ClosingIn,
     PurchaseOrderOut,
     PurchaseOrderPage,
     QuoteEligibilityOut,
@@ -29,9 +46,19 @@ from services.orders.entrypoints.schemas import (
     QuotePage,
     RefusalIn,
 )
-from services.orders.use_cases import acceptance, catalogue, member_directory, purchase_orders, quotes
+from services.orders.use_cases import (
+    acceptance,
+    catalogue,
+    catalogue_import,
+    documents,
+    member_directory,
+    purchase_orders,
+    quotes,
+)
 from shared.clock import paris_date
 from shared.db import utcnow
+from shared.errors import BusinessRuleViolation
+from shared.http.problems import problem
 from shared.runtime import ServiceRuntime
 
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -44,8 +71,15 @@ def business_today() -> dt.date:
     return paris_date(utcnow())
 
 
-def build_router(runtime: ServiceRuntime) -> APIRouter:
+def build_router(runtime: ServiceRuntime, settings: OrdersSettings, jobs: OrdersJobs) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["orders"])
+    syndicate = SyndicateIdentity(
+        name=settings.syndicate_name,
+        siren=settings.syndicate_siren,
+        siret=settings.syndicate_siret,
+        address_lines=tuple(part.strip() for part in settings.syndicate_address.split("|") if part.strip()),
+        contact=settings.syndicate_contact,
+    )
 
     @router.post(
         "/catalogue/items",
@@ -85,7 +119,13 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
             member_id=body.member_id,
             valid_until=body.valid_until,
             on=today,
-            lines=tuple(quotes.RequestedLine(line.item_code, line.quantity) for line in body.lines),
+            lines=tuple(
+                quotes.RequestedLine(line.item_code, line.quantity, line.label, line.unit_price)
+                for line in body.lines
+            ),
+            specific_support=quotes.SpecificSupportTerms(
+                half_day_rate=settings.half_day_rate, legal_basis=settings.specific_support_basis
+            ),
         )
         async with runtime.unit_of_work() as uow:
             return quote_out(await quotes.create_quote(command, uow), today)
@@ -134,13 +174,22 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
     async def list_quotes(
         status: QuoteStatus | None = None,
         member_id: MemberFilter = None,
+        quoted_from: dt.date | None = None,
+        quoted_to: dt.date | None = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> QuotePage:
         today = business_today()
         async with runtime.unit_of_work() as uow:
             found = await quotes.list_quotes(
-                uow, today=today, status=status, member_id=member_id, limit=limit, after=cursor
+                uow,
+                today=today,
+                status=status,
+                member_id=member_id,
+                limit=limit,
+                after=cursor,
+                quoted_from=quoted_from,
+                quoted_to=quoted_to,
             )
         return QuotePage(
             items=[quote_out(q, today) for q in found],
@@ -159,19 +208,152 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
     @router.get(
         "/purchase-orders",
         response_model=PurchaseOrderPage,
-        summary="List purchase orders by member, by number",
+        summary="List purchase orders by status, member and issue date, by number",
     )
     async def list_purchase_orders(
-        member_id: MemberFilter = None, limit: Limit = 50, cursor: Cursor = None
+        status: PurchaseOrderStatus | None = None,
+        member_id: MemberFilter = None,
+        issued_from: dt.date | None = None,
+        issued_to: dt.date | None = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
     ) -> PurchaseOrderPage:
         async with runtime.unit_of_work() as uow:
             found = await purchase_orders.list_purchase_orders(
-                uow, member_id=member_id, limit=limit, after=cursor
+                uow,
+                member_id=member_id,
+                limit=limit,
+                after=cursor,
+                status=status,
+                issued_from=issued_from,
+                issued_to=issued_to,
             )
         return PurchaseOrderPage(
             items=[purchase_order_out(o) for o in found],
             next_cursor=found[-1].po_number if len(found) == limit else None,
         )
+
+    @router.post(
+        "/purchase-orders/{po_number}/attestations",
+        status_code=status.HTTP_201_CREATED,
+        response_model=AttestationResultOut,
+        summary="Attest that ordered services were done (service fait), all or part",
+        description="Quantities are those of this attestation; over all attestations a line never "
+        "exceeds its ordered quantity (422 naming the line). Emits `orders.service.attested`.",
+    )
+    async def attest_service(po_number: str, body: AttestationIn) -> AttestationResultOut:
+        now = utcnow()
+        command = purchase_orders.AttestService(
+            po_number=po_number,
+            attested_on=body.attested_on,
+            attested_by=body.attested_by,
+            lines=tuple((x.line_no, x.quantity) for x in body.lines),
+            at=now,
+            today=paris_date(now),
+        )
+        async with runtime.unit_of_work() as uow:
+            order, attestation = await purchase_orders.attest_service(command, uow)
+        return AttestationResultOut(
+            attestation=attestation_out(attestation), purchase_order=purchase_order_out(order)
+        )
+
+    @router.post(
+        "/purchase-orders/{po_number}/cancel",
+        response_model=PurchaseOrderOut,
+        summary="Cancel a purchase order the contractor has not acknowledged (compensation event)",
+    )
+    async def cancel_purchase_order(po_number: str, body: CancellationIn) -> PurchaseOrderOut:
+        command = purchase_orders.CancelPurchaseOrder(
+            po_number=po_number, cancelled_by=body.cancelled_by, reason=body.reason, at=utcnow()
+        )
+        async with runtime.unit_of_work() as uow:
+            return purchase_order_out(await purchase_orders.cancel_purchase_order(command, uow, jobs.gateway))
+
+    @router.post(
+        "/purchase-orders/{po_number}/close",
+        response_model=PurchaseOrderOut,
+        summary="Close a purchase order: nothing more is expected under it",
+    )
+    async def close_purchase_order(po_number: str, body: ClosingIn) -> PurchaseOrderOut:
+        command = purchase_orders.ClosePurchaseOrder(
+            po_number=po_number, closed_by=body.closed_by, reason=body.reason, at=utcnow()
+        )
+        async with runtime.unit_of_work() as uow:
+            return purchase_order_out(await purchase_orders.close_purchase_order(command, uow))
+
+    @router.post(
+        "/contractor/acknowledgements",
+        response_model=PurchaseOrderOut,
+        summary="The contractor acknowledges a purchase order (its callback); idempotent",
+    )
+    async def acknowledge_purchase_order(body: AcknowledgementIn) -> PurchaseOrderOut:
+        command = purchase_orders.AcknowledgePurchaseOrder(
+            po_number=body.po_number, contractor_reference=body.contractor_reference, at=utcnow()
+        )
+        async with runtime.unit_of_work() as uow:
+            return purchase_order_out(await purchase_orders.acknowledge_purchase_order(command, uow))
+
+    @router.get(
+        "/quotes/{quote_id}/document.pdf",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}}},
+        summary="The quote as a printable PDF, in French",
+    )
+    async def quote_document(quote_id: str) -> Response:
+        async with runtime.unit_of_work() as uow:
+            number, pdf = await documents.quote_pdf(
+                quote_id, uow, syndicate=syndicate, today=business_today()
+            )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="devis-{number}.pdf"'},
+        )
+
+    @router.post(
+        "/catalogue/imports",
+        response_model=CatalogueImportOut,
+        summary="Import the BPU or the contractor's catalogue from a CSV file (all or nothing)",
+        description="Body: the CSV file itself (`text/csv`, UTF-8, `;`-separated, header line "
+        "`code;label;unit;unit_price;vat_category;vat_rate;source;contract_reference;valid_from`). "
+        "A refused file answers 422 with the per-line report and imports nothing.",
+        openapi_extra={
+            "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
+        },
+    )
+    async def import_catalogue(
+        request: Request,
+        source: CatalogueSource | None = None,
+        contract_reference: Annotated[str | None, Query(max_length=100)] = None,
+        dry_run: bool = False,
+    ) -> Response:
+        content = bytearray()
+        async for chunk in request.stream():
+            content.extend(chunk)
+            if len(content) > settings.catalogue_import_max_bytes:
+                raise BusinessRuleViolation(
+                    f"a catalogue file is at most {settings.catalogue_import_max_bytes} bytes", field="file"
+                )
+        defaults = catalogue_import.ImportDefaults(source=source, contract_reference=contract_reference)
+        try:
+            async with runtime.unit_of_work() as uow:
+                report = await catalogue_import.import_catalogue(
+                    bytes(content), defaults, uow, dry_run=dry_run
+                )
+        except catalogue_import.CatalogueImportRefused as refused:
+            return problem(
+                422,
+                "catalogue-import-refused",
+                "Catalogue file refused",
+                refused.detail,
+                errors=[
+                    {"field": f"line {line.line}", "reason": error}
+                    for line in refused.report.lines
+                    for error in line.errors
+                ],
+                instance=request.url.path,
+            )
+        return JSONResponse(import_out(report, dry_run=dry_run).model_dump(mode="json"))
 
     @router.get(
         "/quote-eligibility/{member_id}",

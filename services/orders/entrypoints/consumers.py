@@ -6,6 +6,7 @@ from __future__ import annotations
 from services.orders.domain.member_directory import ChorusRequirement, MemberIdentity, PostalAddress
 from services.orders.use_cases import member_directory
 from services.orders.use_cases.billing_feedback import RecordMemberInvoice, record_member_invoice
+from services.orders.use_cases.transmission import schedule_transmission
 from shared.contracts.billing import InvoiceIssued
 from shared.contracts.envelope import Envelope
 from shared.contracts.members import (
@@ -15,6 +16,8 @@ from shared.contracts.members import (
     MemberRegistered,
     MemberUpdated,
 )
+from shared.contracts.orders import PurchaseOrderIssued
+from shared.db import utcnow
 from shared.uow import UnitOfWork
 
 
@@ -61,3 +64,9 @@ async def on_invoice_issued(event: InvoiceIssued, envelope: Envelope, uow: UnitO
         ),
         uow,
     )
+
+
+async def on_purchase_order_issued(event: PurchaseOrderIssued, envelope: Envelope, uow: UnitOfWork) -> None:
+    """Our own PO, back from the broker on `orders.transmission`: put it in the transmission queue.
+    No call to the contractor here (see `use_cases.transmission`): this commits in milliseconds."""
+    await schedule_transmission(event.po_number, utcnow(), uow)

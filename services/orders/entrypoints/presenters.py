@@ -5,18 +5,25 @@ from __future__ import annotations
 import datetime as dt
 
 from services.orders.domain.catalogue import CatalogueItem
-from services.orders.domain.purchase_order import PurchaseOrder
+from services.orders.domain.purchase_order import PurchaseOrder, ServiceAttestation
 from services.orders.domain.quote import Quote, QuoteLine
 from services.orders.domain.totals import DocumentTotals
 from services.orders.entrypoints.schemas import (
+    AttestationOut,
+    AttestedLineOut,
+    CatalogueImportOut,
     CatalogueItemOut,
     HistoryEntryOut,
+    ImportLineOut,
     LineOut,
+    PurchaseOrderLineOut,
     PurchaseOrderOut,
     QuoteOut,
     TotalsOut,
+    TransmissionOut,
     VatSubtotalOut,
 )
+from services.orders.use_cases.catalogue_import import ImportReport
 from services.orders.use_cases.events import party_snapshot
 
 
@@ -84,7 +91,25 @@ def quote_out(quote: Quote, today: dt.date) -> QuoteOut:
         refused_on=quote.refused_on,
         refusal_reason=quote.refusal_reason,
         cancelled_on=quote.cancelled_on,
+        expired_on=quote.expired_on,
         purchase_order_number=quote.purchase_order_number,
+    )
+
+
+def attestation_out(attestation: ServiceAttestation) -> AttestationOut:
+    return AttestationOut(
+        id=attestation.id,
+        attested_on=attestation.attested_on,
+        attested_by=attestation.attested_by,
+        recorded_at=attestation.recorded_at,
+        lines=[AttestedLineOut(line_no=x.line_no, quantity=x.quantity) for x in attestation.lines],
+    )
+
+
+def purchase_order_line_out(order: PurchaseOrder, line: QuoteLine) -> PurchaseOrderLineOut:
+    attested = order.attested_quantity(line.line_no)
+    return PurchaseOrderLineOut(
+        **line_out(line).model_dump(), attested_quantity=attested, remaining_quantity=line.quantity - attested
     )
 
 
@@ -99,8 +124,30 @@ def purchase_order_out(order: PurchaseOrder) -> PurchaseOrderOut:
         issued_on=order.issued_on,
         buyer=party_snapshot(order.buyer),
         commitment_number=order.commitment_number,
-        lines=[line_out(x) for x in order.lines],
+        lines=[purchase_order_line_out(order, x) for x in order.lines],
         totals=totals_out(order.totals),
         member_invoice_number=order.member_invoice_number,
+        transmission=TransmissionOut(
+            contractor_reference=order.contractor_reference,
+            transmitted_at=order.transmitted_at,
+            acknowledged_at=order.acknowledged_at,
+            attempts=order.transmission_attempts,
+            next_attempt_at=order.transmission_due_at,
+            last_error=order.transmission_error,
+        ),
+        cancelled_at=order.cancelled_at,
+        closed_at=order.closed_at,
+        attestations=[attestation_out(a) for a in order.attestations],
         history=[HistoryEntryOut(at=e.at, kind=e.kind, detail=e.detail) for e in order.history],
+    )
+
+
+def import_out(report: ImportReport, *, dry_run: bool) -> CatalogueImportOut:
+    return CatalogueImportOut(
+        dry_run=dry_run,
+        imported=report.imported,
+        lines=[
+            ImportLineOut(line=x.line, code=x.code, status="ok" if x.ok else "refused", errors=x.errors)
+            for x in report.lines
+        ],
     )

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.orders.domain.catalogue import CatalogueSource
 from services.orders.domain.member_directory import ChorusRequirement
@@ -64,8 +64,26 @@ class CataloguePage(BaseModel):
 
 
 class QuoteLineIn(Strict):
-    item_code: Code
+    """A catalogue line (`item_code`), or, without a code, a specific support line: `label` required,
+    unit `demi-journée`, price the half-day rate (`unit_price`, or the configured rate), outside the
+    scope of VAT (category O). Such lines cannot share a quote with taxed lines."""
+
+    item_code: Code | None = None
     quantity: Decimal = Field(gt=0, le=100_000, max_digits=9, decimal_places=3, examples=["12"])
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = (
+        Field(default=None, examples=["Formation des familles, école Jean Jaurès"])
+    )
+    unit_price: Decimal | None = Field(
+        default=None, gt=0, le=1_000_000, max_digits=11, decimal_places=4, description="Half-day rate, euros"
+    )
+
+    @model_validator(mode="after")
+    def check_line_kind(self) -> QuoteLineIn:
+        if self.item_code is not None and (self.label is not None or self.unit_price is not None):
+            raise ValueError("a catalogue line takes its label and price from the catalogue")
+        if self.item_code is None and self.label is None:
+            raise ValueError("a line needs an item_code, or a label for specific support")
+        return self
 
 
 class QuoteIn(Strict):
@@ -129,6 +147,7 @@ class QuoteOut(BaseModel):
     refused_on: dt.date | None
     refusal_reason: str | None
     cancelled_on: dt.date | None
+    expired_on: dt.date | None = None
     purchase_order_number: str | None
 
 
@@ -143,6 +162,35 @@ class HistoryEntryOut(BaseModel):
     detail: str
 
 
+class AttestedLineOut(BaseModel):
+    line_no: int
+    quantity: Amount
+
+
+class AttestationOut(BaseModel):
+    id: str
+    attested_on: dt.date
+    attested_by: str
+    recorded_at: dt.datetime
+    lines: list[AttestedLineOut]
+
+
+class PurchaseOrderLineOut(LineOut):
+    attested_quantity: Amount = Field(description="Sum of the service-done attestations of this line")
+    remaining_quantity: Amount
+
+
+class TransmissionOut(BaseModel):
+    contractor_reference: str | None
+    transmitted_at: dt.datetime | None
+    acknowledged_at: dt.datetime | None
+    attempts: int
+    next_attempt_at: dt.datetime | None = Field(
+        description="Set while the PO waits in the transmission queue"
+    )
+    last_error: str | None
+
+
 class PurchaseOrderOut(BaseModel):
     id: str
     po_number: str
@@ -153,9 +201,13 @@ class PurchaseOrderOut(BaseModel):
     issued_on: dt.date
     buyer: PartySnapshot
     commitment_number: str | None
-    lines: list[LineOut]
+    lines: list[PurchaseOrderLineOut]
     totals: TotalsOut
     member_invoice_number: str | None
+    transmission: TransmissionOut
+    cancelled_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    attestations: list[AttestationOut]
     history: list[HistoryEntryOut]
 
 
@@ -176,3 +228,54 @@ class QuoteEligibilityOut(BaseModel):
     active: bool = Field(description="Its adhesion is in effect on that date: it may be quoted and accept")
     chorus_requirement: ChorusRequirement | None
     service_code: str | None
+
+
+class AttestedLineIn(Strict):
+    line_no: int = Field(ge=1, le=10_000)
+    quantity: Decimal = Field(gt=0, le=100_000, max_digits=9, decimal_places=3, examples=["2"])
+
+
+class AttestationIn(Strict):
+    """Service fait: what was delivered, this time (quantities add up over attestations)."""
+
+    attested_on: dt.date
+    attested_by: ShortText = Field(examples=["M. Martin, chargé de mission"])
+    lines: list[AttestedLineIn] = Field(min_length=1, max_length=200)
+
+
+class AttestationResultOut(BaseModel):
+    attestation: AttestationOut
+    purchase_order: PurchaseOrderOut
+
+
+class CancellationIn(Strict):
+    cancelled_by: ShortText
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+
+
+class ClosingIn(Strict):
+    closed_by: ShortText
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)] | None = None
+
+
+class AcknowledgementIn(BaseModel):
+    """What the contractor posts back (extra fields tolerated: it is another system's message)."""
+
+    po_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    contractor_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = (
+        None
+    )
+    acknowledged_at: dt.datetime | None = None
+
+
+class ImportLineOut(BaseModel):
+    line: int
+    code: str | None
+    status: str
+    errors: list[str]
+
+
+class CatalogueImportOut(BaseModel):
+    dry_run: bool
+    imported: int
+    lines: list[ImportLineOut]

@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from services.orders.domain.member_directory import MemberIdentity
-from services.orders.domain.purchase_order import PurchaseOrder
+from services.orders.domain.purchase_order import PurchaseOrder, ServiceAttestation
 from services.orders.domain.quote import Quote, QuoteLine
 from shared.contracts.common import ChorusRequirement, DocumentLine, PartySnapshot, PostalAddress
-from shared.contracts.orders import PurchaseOrderIssued, QuoteAccepted
+from shared.contracts.orders import (
+    AttestedQuantity,
+    PurchaseOrderAcknowledged,
+    PurchaseOrderIssued,
+    PurchaseOrderTransmitted,
+    QuoteAccepted,
+    ServiceAttested,
+)
 
 
 def document_line(line: QuoteLine) -> DocumentLine:
@@ -63,4 +70,39 @@ def purchase_order_issued(order: PurchaseOrder) -> PurchaseOrderIssued:
         total_excl_tax=totals.total_excl_tax,
         total_vat=totals.total_vat,
         total_incl_tax=totals.total_incl_tax,
+    )
+
+
+def purchase_order_transmitted(order: PurchaseOrder) -> PurchaseOrderTransmitted:
+    assert order.transmitted_at is not None and order.contractor_reference is not None
+    return PurchaseOrderTransmitted(
+        purchase_order_id=order.id,
+        po_number=order.po_number,
+        member_id=order.member_id,
+        transmitted_at=order.transmitted_at,
+        contractor_reference=order.contractor_reference,
+        attempts=max(1, order.transmission_attempts),
+    )
+
+
+def purchase_order_acknowledged(order: PurchaseOrder) -> PurchaseOrderAcknowledged:
+    assert order.acknowledged_at is not None
+    return PurchaseOrderAcknowledged(
+        purchase_order_id=order.id,
+        po_number=order.po_number,
+        member_id=order.member_id,
+        acknowledged_at=order.acknowledged_at,
+        contractor_reference=order.contractor_reference,
+    )
+
+
+def service_attested(order: PurchaseOrder, attestation: ServiceAttestation) -> ServiceAttested:
+    return ServiceAttested(
+        attestation_id=attestation.id,
+        purchase_order_id=order.id,
+        po_number=order.po_number,
+        member_id=order.member_id,
+        attested_on=attestation.attested_on,
+        attested_by=attestation.attested_by,
+        lines=[AttestedQuantity(line_no=x.line_no, quantity=x.quantity) for x in attestation.lines],
     )

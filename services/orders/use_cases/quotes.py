@@ -13,7 +13,7 @@ from services.orders.adapters.member_directory_repository import MemberDirectory
 from services.orders.adapters.quote_repository import QuoteRepository
 from services.orders.adapters.tables import counters
 from services.orders.domain.quote import Quote, QuoteLine, QuoteStatus, format_quote_number
-from shared.contracts.orders import QuoteCancelled, QuoteRefused, QuoteSent
+from shared.contracts.orders import QuoteCancelled, QuoteExpired, QuoteRefused, QuoteSent
 from shared.errors import BusinessRuleViolation, NotFound
 from shared.numbering import next_number
 from shared.uow import UnitOfWork
@@ -21,8 +21,19 @@ from shared.uow import UnitOfWork
 
 @dataclass(frozen=True)
 class RequestedLine:
-    item_code: str
+    """A catalogue line (`item_code`), or a specific support line (no code: `label`, and the half-day
+    rate in `unit_price`, the configured rate when None)."""
+
+    item_code: str | None
     quantity: Decimal
+    label: str | None = None
+    unit_price: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class SpecificSupportTerms:
+    half_day_rate: Decimal
+    legal_basis: str
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,7 @@ class CreateQuote:
     lines: tuple[RequestedLine, ...]
     valid_until: dt.date
     on: dt.date  # the quote's date: the prices in force that day are frozen in it
+    specific_support: SpecificSupportTerms | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,9 @@ async def create_quote(command: CreateQuote, uow: UnitOfWork) -> Quote:
     catalogue = CatalogueRepository(uow.session)
     lines: list[QuoteLine] = []
     for index, requested in enumerate(command.lines):
+        if requested.item_code is None:
+            lines.append(_specific_support_line(index, requested, command))
+            continue
         item = await catalogue.in_force(requested.item_code, command.on)
         if item is None:
             raise BusinessRuleViolation(
@@ -82,6 +97,50 @@ async def create_quote(command: CreateQuote, uow: UnitOfWork) -> Quote:
     await QuoteRepository(uow.session).add(quote)
     await uow.commit()
     return quote
+
+
+def _specific_support_line(index: int, requested: RequestedLine, command: CreateQuote) -> QuoteLine:
+    terms = command.specific_support
+    if terms is None:
+        raise BusinessRuleViolation(
+            "specific support is not quoted by this service", field=f"lines.{index}.item_code"
+        )
+    if requested.label is None:
+        raise BusinessRuleViolation(
+            "a line needs a catalogue code, or a label for specific support", field=f"lines.{index}.item_code"
+        )
+    return QuoteLine.specific_support(
+        index + 1,
+        label=requested.label,
+        quantity=requested.quantity,
+        half_day_rate=requested.unit_price if requested.unit_price is not None else terms.half_day_rate,
+        legal_basis=terms.legal_basis,
+        on=command.on,
+        field=f"lines.{index}",
+    )
+
+
+async def expire_quotes(today: dt.date, uow: UnitOfWork, *, batch: int = 200) -> int:
+    """The expiry job's one run (idempotent): every open quote past its validity date on `today` is
+    recorded as expired and `orders.quote.expired` emitted, once per quote whatever runs concurrently
+    (rows are locked; another run skips them, then finds them expired)."""
+    repository = QuoteRepository(uow.session)
+    expired = 0
+    for quote in await repository.lock_expirable(today, limit=batch):
+        if quote.expire(on=today):
+            await repository.save_state(quote)
+            uow.emit(
+                QuoteExpired(
+                    quote_id=quote.id,
+                    quote_number=quote.number,
+                    member_id=quote.member_id,
+                    valid_until=quote.valid_until,
+                    expired_on=today,
+                )
+            )
+            expired += 1
+    await uow.commit()
+    return expired
 
 
 async def _locked(quote_id: str, uow: UnitOfWork) -> Quote:
@@ -156,7 +215,15 @@ async def list_quotes(
     member_id: str | None,
     limit: int,
     after: str | None,
+    quoted_from: dt.date | None = None,
+    quoted_to: dt.date | None = None,
 ) -> list[Quote]:
     return await QuoteRepository(uow.session).list(
-        today=today, status=status, member_id=member_id, limit=limit, after=after
+        today=today,
+        status=status,
+        member_id=member_id,
+        limit=limit,
+        after=after,
+        quoted_from=quoted_from,
+        quoted_to=quoted_to,
     )
