@@ -137,3 +137,32 @@ def test_closing_needs_the_contractor_to_have_acknowledged() -> None:
     po.attest(attestation((1, "4"), (2, "1.5")), today=DAY)
     po.close(at=AT, by="x", reason=None)
     assert po.status is PurchaseOrderStatus.CLOSED
+
+
+def test_service_attested_before_transmission_still_gets_the_order_transmitted_once() -> None:
+    po = order()
+    assert po.schedule_transmission(at=AT) is True
+    po.attest(attestation((1, "1")), today=DAY)  # service done reported before the contractor answered
+    po.transmission_attempts = 1
+    later = AT + dt.timedelta(minutes=1)
+    po.record_transmission_failure(at=AT, reason="timeout", retry_at=later)
+    assert po.transmission_due_at == later  # still retried: the contractor does not hold it yet
+    assert po.record_transmission(at=later, contractor_reference="T-9") is True
+    assert po.transmitted_at == later and po.status is PurchaseOrderStatus.PARTLY_DONE
+    assert po.record_transmission(at=later, contractor_reference="T-9") is False  # no news twice
+    assert po.schedule_transmission(at=later) is False
+
+
+def test_an_acknowledgement_is_recorded_whenever_it_comes() -> None:
+    overtaking = order()  # the acknowledgement overtakes the transmission's own answer
+    assert overtaking.record_transmission(at=AT, contractor_reference=None) is True
+    assert overtaking.acknowledge(at=AT, contractor_reference="T-3") is True
+    assert overtaking.status is PurchaseOrderStatus.ACKNOWLEDGED and overtaking.contractor_reference == "T-3"
+    late = order()  # after service done: recorded, the status stays where the work is
+    late.record_transmission(at=AT, contractor_reference="T-4")
+    late.attest(attestation((1, "4"), (2, "1.5")), today=DAY)
+    assert late.acknowledge(at=AT, contractor_reference="T-4") is True
+    assert late.acknowledged_at == AT and late.status is PurchaseOrderStatus.FULLY_DONE
+    cancelled = order()
+    cancelled.cancel(at=AT, by="M. Martin", reason="doublon")
+    assert cancelled.record_transmission(at=AT, contractor_reference="T-5") is False

@@ -140,12 +140,16 @@ class PurchaseOrderRepository:
         return (await self._load([row]))[0] if row else None
 
     async def lock_due_for_transmission(self, now: dt.datetime, *, limit: int) -> list[PurchaseOrder]:
-        """Issued POs whose transmission is due, locked; those another transmitter holds are skipped."""
+        """POs the contractor does not hold yet whose transmission is due, locked; those another
+        transmitter holds are skipped. (Not by status: service may be attested before transmission.)"""
         query = (
             select(purchase_orders)
             .where(
-                purchase_orders.c.status == PurchaseOrderStatus.ISSUED.value,
                 purchase_orders.c.transmission_due_at <= now,
+                purchase_orders.c.transmitted_at.is_(None),
+                purchase_orders.c.status.notin_(
+                    [PurchaseOrderStatus.CANCELLED.value, PurchaseOrderStatus.CLOSED.value]
+                ),
             )
             .order_by(purchase_orders.c.transmission_due_at)
             .limit(limit)

@@ -141,22 +141,33 @@ class PurchaseOrder:
 
     def schedule_transmission(self, *, at: dt.datetime) -> bool:
         """Put the PO in the transmission queue once; False when it is not (or no longer) to transmit."""
-        if self.status is not PurchaseOrderStatus.ISSUED or self.transmission_due_at is not None:
+        if not self.awaiting_transmission or self.transmission_due_at is not None:
             return False
         if self.transmission_attempts:
             return False  # a permanent refusal stopped it: staff decide, not a redelivered event
         self.transmission_due_at = at
         return True
 
-    def record_transmission(self, *, at: dt.datetime, contractor_reference: str) -> bool:
+    @property
+    def awaiting_transmission(self) -> bool:
+        """The contractor does not hold the order yet, and should. Transmission is a fact of its own,
+        not a step of the status: staff may attest service done (the contractor delivered on the
+        phone's word) before the contractor's system confirmed it holds the order."""
+        return self.transmitted_at is None and self.status not in (
+            PurchaseOrderStatus.CANCELLED,
+            PurchaseOrderStatus.CLOSED,
+        )
+
+    def record_transmission(self, *, at: dt.datetime, contractor_reference: str | None) -> bool:
         """The contractor confirmed it holds the order. False when that is no news (already known)."""
         self.transmission_due_at = None
         self.transmission_error = None
-        if self.status is not PurchaseOrderStatus.ISSUED:
+        if not self.awaiting_transmission:
             return False
-        self.status = PurchaseOrderStatus.TRANSMITTED
+        if self.status is PurchaseOrderStatus.ISSUED:
+            self.status = PurchaseOrderStatus.TRANSMITTED
         self.transmitted_at = at
-        self.contractor_reference = contractor_reference
+        self.contractor_reference = contractor_reference or self.contractor_reference
         self._log(
             at,
             "transmitted",
@@ -170,7 +181,7 @@ class PurchaseOrder:
     ) -> None:
         """A failed attempt, kept in the history; `retry_at` None means the contractor refused it for good."""
         self.transmission_error = reason[:1000]
-        if self.status is not PurchaseOrderStatus.ISSUED:
+        if not self.awaiting_transmission:
             self.transmission_due_at = None
             return
         self.transmission_due_at = retry_at
@@ -186,15 +197,17 @@ class PurchaseOrder:
             )
 
     def acknowledge(self, *, at: dt.datetime, contractor_reference: str | None) -> bool:
-        """The contractor acknowledged the order (accusé de réception). Idempotent: False when known."""
+        """The contractor acknowledged the order (accusé de réception). Idempotent: False when known.
+        The caller records the transmission first (`record_transmission`): an acknowledged order is
+        one the contractor holds."""
         if self.status is PurchaseOrderStatus.CANCELLED:
             raise Conflict(f"purchase order {self.po_number} was cancelled: it cannot be acknowledged")
-        if self.acknowledged_at is not None or self.status not in CANCELLABLE:
+        if self.acknowledged_at is not None:
             return False
-        if self.status is PurchaseOrderStatus.ISSUED:
-            self.transmitted_at = self.transmitted_at or at
-            self.transmission_due_at = None
-        self.status = PurchaseOrderStatus.ACKNOWLEDGED
+        # An acknowledgement may overtake the transmission's answer, or come after service done:
+        # it is recorded whenever it comes (call `record_transmission` first: it implies one).
+        if self.status in CANCELLABLE:
+            self.status = PurchaseOrderStatus.ACKNOWLEDGED
         self.acknowledged_at = at
         self.contractor_reference = contractor_reference or self.contractor_reference
         self._log(
@@ -211,7 +224,7 @@ class PurchaseOrder:
             raise Conflict(f"purchase order {self.po_number} is {self.status.value}: it cannot be cancelled")
         if not by.strip() or not reason.strip():
             raise BusinessRuleViolation("a cancellation records who cancels and why", field="reason")
-        was_transmitted = self.status is PurchaseOrderStatus.TRANSMITTED
+        was_transmitted = self.transmitted_at is not None
         self.status = PurchaseOrderStatus.CANCELLED
         self.cancelled_at = at
         self.transmission_due_at = None

@@ -93,6 +93,9 @@ class OrdersJobs:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            close = getattr(self.gateway, "aclose", None)
+            if close is not None:
+                await close()
 
     def router(self) -> APIRouter:
         """No routes: its lifespan runs the jobs inside the app's (after the runtime started)."""

@@ -16,7 +16,11 @@ from services.orders.domain.purchase_order import (
     PurchaseOrderStatus,
     ServiceAttestation,
 )
-from services.orders.use_cases.events import purchase_order_acknowledged, service_attested
+from services.orders.use_cases.events import (
+    purchase_order_acknowledged,
+    purchase_order_transmitted,
+    service_attested,
+)
 from shared.contracts.orders import PurchaseOrderCancelled, PurchaseOrderClosed
 from shared.errors import Conflict, NotFound
 from shared.uow import UnitOfWork
@@ -99,9 +103,14 @@ async def acknowledge_purchase_order(command: AcknowledgePurchaseOrder, uow: Uni
     nothing and emits nothing; one for a cancelled PO is a conflict staff must sort out with it."""
     repository, order = await _locked(command.po_number, uow)
     known = len(order.history)
+    # The acknowledgement may overtake the transmission's own answer: it proves the contractor holds it.
+    transmitted = order.record_transmission(at=command.at, contractor_reference=command.contractor_reference)
+    if transmitted:
+        uow.emit(purchase_order_transmitted(order))
     if order.acknowledge(at=command.at, contractor_reference=command.contractor_reference):
-        await repository.save(order, known_history=known, known_attestations=len(order.attestations))
         uow.emit(purchase_order_acknowledged(order))
+    if uow.emitted:
+        await repository.save(order, known_history=known, known_attestations=len(order.attestations))
         await uow.commit()
     return order
 
