@@ -72,12 +72,16 @@ CATALOGUE: list[dict[str, Any]] = [
 ]
 
 
-async def seed(client: httpx.AsyncClient) -> None:
-    """Create the demo data unless the members service already has members."""
-    existing = await client.get("/v1/members", params={"limit": 1})
-    if existing.status_code == 200 and existing.json()["items"]:
+async def seed(client: httpx.AsyncClient) -> str | None:
+    """Create the demo data unless the members service already has members.
+
+    Returns the id of the member the demo's marketplace flow ran for (the one the printed member
+    token is bound to), or the first member when the data was already there.
+    """
+    existing = _ok(await client.get("/v1/members", params={"limit": 1}))
+    if existing["items"]:
         log.info("demo data already present")
-        return
+        return str(existing["items"][0]["id"])
     today = paris_today()
     year_start = dt.date(today.year, 1, 1)
     member_ids = []
@@ -126,6 +130,7 @@ async def seed(client: httpx.AsyncClient) -> None:
         len(member_ids),
         len(CATALOGUE),
     )
+    return str(member_ids[2])
 
 
 async def _one_flow(client: httpx.AsyncClient, member_id: str, today: dt.date) -> None:

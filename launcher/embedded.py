@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from launcher.demo import seed
+from launcher.tokens import dev_token, print_demo_tokens
 from services.billing.bootstrap import DEFINITION as BILLING
 from services.billing.config import BillingSettings
 from services.members.bootstrap import DEFINITION as MEMBERS
@@ -23,7 +24,9 @@ from services.orders.bootstrap import DEFINITION as ORDERS
 from services.orders.config import OrdersSettings
 from shared.logging import configure_logging
 from shared.messaging.inprocess import InProcessBroker
-from shared.service import composite_app
+from shared.security.principal import Role
+from shared.security.settings import DEV_KEY_DIR, AuthSettings
+from shared.service import composite_app, default_authenticator
 from shared.settings import BrokerKind
 
 log = logging.getLogger("launcher.embedded")
@@ -32,7 +35,14 @@ DESCRIPTION = """Back office of the « numérique éducatif » competence of Nor
 running embedded: members, marketplace orders and billing in one process."""
 
 
-def build_app(data_dir: Path, *, with_demo: bool = True) -> FastAPI:
+def build_app(
+    data_dir: Path, *, with_demo: bool = True, key_dir: Path = DEV_KEY_DIR, print_tokens: bool = True
+) -> FastAPI:
+    """The whole API on SQLite files in `data_dir`, trusting the development keys of `key_dir`.
+
+    Once started (and seeded), it prints a ready-to-use token per role, the member's bound to a demo
+    member, so the API can be tried from `/docs` ("Authorize") or curl straight away.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     common = {"broker": BrokerKind.INPROCESS, "retry_delay_ms": 1000}
     services = [
@@ -45,11 +55,18 @@ def build_app(data_dir: Path, *, with_demo: bool = True) -> FastAPI:
     app: FastAPI
 
     async def on_started() -> None:
+        member_id = None
         if with_demo:
-            # Seeding goes through the public API (in memory, no socket), after the consumers started.
+            # Seeding goes through the public API (in memory, no socket), after the consumers started,
+            # as an administrator holding a development token like any other caller.
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://embedded") as client:
-                await seed(client)
+            admin = {"Authorization": f"Bearer {dev_token(Role.ADMIN, key_dir=key_dir)}"}
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://embedded", headers=admin
+            ) as client:
+                member_id = await seed(client)
+        if print_tokens:
+            print_demo_tokens(member_id=member_id, key_dir=key_dir)
 
     app = composite_app(
         [definition for definition, _ in services],
@@ -58,6 +75,7 @@ def build_app(data_dir: Path, *, with_demo: bool = True) -> FastAPI:
         title="ENT back office (embedded)",
         description=DESCRIPTION,
         on_started=on_started,
+        authenticator=default_authenticator(AuthSettings(dev_key_dir=key_dir)),
     )
     return app
 

@@ -7,6 +7,7 @@ RabbitMQ at their usual local ports. Creates the three databases if they are mis
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 import subprocess
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+
+from launcher.tokens import print_demo_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = {"members": 8001, "orders": 8002, "billing": 8003}
@@ -109,6 +112,9 @@ def main() -> None:
             for name in SERVICES
         },
     }
+    # The development key pair exists before the services start, so they all trust the same one.
+    tokens = io.StringIO()
+    print_demo_tokens(member_id=None, out=tokens)
     services = [start_service(name, port, env) for name, port in SERVICES.items()]
     try:
         wait_ready(services)
@@ -117,6 +123,7 @@ def main() -> None:
             "billing http://127.0.0.1:8003/docs  (Ctrl-C stops them)",
             flush=True,
         )
+        print(tokens.getvalue(), "A member's token: python -m launcher.tokens --role member --member-id ID")
         while all(s.process.poll() is None for s in services):
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -34,7 +34,7 @@ def main() -> None:
     asyncio.run(_recreate(scratch))
     location = Path("services") / service / "migrations"
     config = alembic_config(location, f"postgresql+asyncpg://postgres@127.0.0.1:5432/{scratch}")
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
     command.revision(config, message=message, autogenerate=True)
 
 

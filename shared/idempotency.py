@@ -53,10 +53,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import Database, UTCDateTime, dialect_insert, utcnow
 from shared.errors import ApplicationError, Conflict
+from shared.http.problems import problem
 from shared.security.dependencies import current_principal
 
 log = logging.getLogger(__name__)
@@ -377,3 +380,149 @@ async def run_idempotently(
         # The effect happened: answer it; the key stays in progress (409 on retry until it expires).
         log.exception("could not store the answer of idempotency key %r", key)
     return response
+
+
+# --- As a middleware: every POST under /v1 of an app --------------------------------------------------
+
+
+class IdempotencyMiddleware:
+    """The `Idempotency-Key` behaviour for every `POST /v1/...` of an app, whatever its router.
+
+    It sits inside the body-size limit and outside the routes: it reads the caller's subject from the
+    bearer token (with the app's authenticator; an unauthenticated call passes through to its 401),
+    claims the key, lets the request run, and stores the answer. The route's own 4xx releases the key
+    (nothing happened), a 5xx marks it failed (outcome unknown: 409 until it expires).
+    """
+
+    def __init__(self, app: ASGIApp, *, store: IdempotencyStore | None) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.store is None
+            or scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not scope["path"].startswith("/v1/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        key = headers.get(HEADER)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        if not _KEY.match(key):
+            await _answer(scope, receive, send, _key_problem(scope, "1 to 200 visible ASCII characters"))
+            return
+        subject = await _subject(scope, headers)
+        if subject is None:  # no valid token: the route answers its 401
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        fingerprint = request_fingerprint(
+            method="POST",
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            subject=subject,
+            body=body,
+            content_type=headers.get("content-type", ""),
+        )
+        try:
+            outcome = await self.store.claim(subject=subject, key=key, fingerprint=fingerprint)
+        except ApplicationError as refused:  # same key, other request (422), or still running (409)
+            await _answer(
+                scope,
+                receive,
+                send,
+                problem(
+                    refused.status, refused.type_slug, refused.title, str(refused), instance=scope["path"]
+                ),
+            )
+            return
+        if isinstance(outcome, StoredResponse):
+            replay = Response(
+                content=outcome.body,
+                status_code=outcome.status,
+                media_type=outcome.content_type,
+                headers={**outcome.headers, REPLAYED_HEADER: "true"},
+            )
+            await _answer(scope, receive, send, replay)
+            return
+        await self._run(scope, body, send, outcome)
+
+    async def _run(self, scope: Scope, body: bytes, send: Send, claim: Claim) -> None:
+        assert self.store is not None
+        status, response_headers, chunks = 0, Headers(), []
+
+        async def replay_body() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            nonlocal status, response_headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_headers = Headers(raw=message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        except BaseException:
+            await self.store.fail(claim)
+            raise
+        if status >= 500 or status == 0:
+            await self.store.fail(claim)
+        elif status >= 400:
+            await self.store.release(claim)
+        else:
+            stored = StoredResponse(
+                status=status,
+                body=b"".join(chunks),
+                content_type=response_headers.get("content-type"),
+                headers={h: response_headers[h] for h in _REPLAYED_HEADERS if h in response_headers},
+            )
+            try:
+                await self.store.complete(claim, stored)
+            except Exception:
+                log.exception("could not store the answer of an idempotency key")
+
+
+async def _subject(scope: Scope, headers: Headers) -> str | None:
+    authenticator = getattr(getattr(scope.get("app"), "state", None), "authenticator", None)
+    scheme, token = get_authorization_scheme_param(headers.get("authorization"))
+    if authenticator is None or scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        principal = await authenticator.authenticate(token)
+    except ApplicationError:
+        return None
+    return str(principal.subject)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    parts = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(parts)
+
+
+def _key_problem(scope: Scope, reason: str) -> Response:
+    return problem(
+        422,
+        "validation",
+        "Invalid request",
+        f"{HEADER}: {reason}",
+        errors=[{"field": HEADER, "reason": reason}],
+        instance=scope["path"],
+    )
+
+
+async def _answer(scope: Scope, receive: Receive, send: Send, response: Response) -> None:
+    await response(scope, receive, send)

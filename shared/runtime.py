@@ -20,9 +20,14 @@ from shared.messaging.inbox import AfterCommitHook, Handler, IdempotentConsumer
 from shared.messaging.outbox import AfterPublishHook, OutboxRelay
 from shared.messaging.tables import MessagingTables
 from shared.messaging.topology import Topology
+from shared.observability import watch_parked
+from shared.settings import CommonSettings
+from shared.tracing import configure_tracing
 from shared.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S = 5.0
 
 
 @dataclass
@@ -52,6 +57,8 @@ class ServiceRuntime:
     relay_batch_size: int = 200
     relay_poll_interval: float = 0.5
     consumer_prefetch: int = 32
+    relay_linger: float = 0.0  # seconds a woken relay waits for more commits (bench before raising)
+    consumer_linger: float = 0.0  # seconds a lone delivery waits for company
     after_publish: AfterPublishHook | None = None
     after_commit: AfterCommitHook | None = None
     settings: Any = None  # the service's own settings object, for routes and handlers that need them
@@ -64,6 +71,7 @@ class ServiceRuntime:
             broker=self.broker,
             batch_size=self.relay_batch_size,
             poll_interval=self.relay_poll_interval,
+            linger=self.relay_linger,
             after_publish=self.after_publish,
         )
         self._tasks: list[asyncio.Task[None]] = []
@@ -75,6 +83,12 @@ class ServiceRuntime:
         return UnitOfWork(service=self.name, db=self.db, tables=self.tables, on_commit=wake)
 
     async def start(self) -> None:
+        settings = self.settings
+        if isinstance(settings, CommonSettings):
+            # One provider per process: in the embedded mode the first service started sets it up.
+            configure_tracing(
+                self.name, settings.otel_exporter, otlp_endpoint=settings.otel_exporter_otlp_endpoint
+            )
         await self.broker.declare(self.topology)
         if self.roles.relay:
             # The task copies the current context: its logs name this service, even in the embedded mode.
@@ -90,10 +104,19 @@ class ServiceRuntime:
                     handlers=handlers,
                     broker=self.broker,
                     prefetch=self.consumer_prefetch,
+                    linger=self.consumer_linger,
                     after_commit=self.after_commit,
                 )
                 await consumer.start()
                 self.consumers.append(consumer)
+            if self.handlers:
+                token = service_var.set(self.name)
+                interval = (
+                    settings.metrics_refresh_interval_s if isinstance(settings, CommonSettings) else 15.0
+                )
+                watcher = watch_parked(self.broker, list(self.handlers), interval)
+                self._tasks.append(asyncio.create_task(watcher, name=f"{self.name}-parked-gauge"))
+                service_var.reset(token)
         log.info(
             "%s started (api=%s relay=%s consumers=%s)",
             self.name,
@@ -109,7 +132,14 @@ class ServiceRuntime:
         self.consumers.clear()
         for task in self._tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # A task cancelled while aio-pika opens a channel may not finish until the connection closes
+        # (seen with the parked-messages gauge): do not let it hold the shutdown, the broker's close
+        # that follows ends it.
+        _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S) if self._tasks else ((), ())
+        for task in stuck:
+            log.warning(
+                "%s did not stop within %s s; left to the broker's close", task.get_name(), STOP_TIMEOUT_S
+            )
         self._tasks.clear()
 
     async def liveness(self) -> dict[str, bool]:

@@ -16,6 +16,8 @@ from shared.context import service_var
 from shared.contracts.topology import system_topology
 from shared.db import Database
 from shared.http.app import create_app
+from shared.http.audit_routes import allow_audit_routes, build_audit_router
+from shared.idempotency import IdempotencyStore
 from shared.logging import configure_logging
 from shared.messaging.broker import Broker
 from shared.messaging.factory import make_broker
@@ -24,7 +26,11 @@ from shared.messaging.outbox import AfterPublishHook
 from shared.messaging.tables import MessagingTables
 from shared.migrations import upgrade
 from shared.runtime import Roles, ServiceRuntime
-from shared.settings import ServiceSettings
+from shared.security.dependencies import Authenticator
+from shared.security.devkeys import ensure_dev_key_pair
+from shared.security.policy import RoutePolicy
+from shared.security.settings import AuthSettings
+from shared.settings import Environment, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,8 @@ class ServiceDefinition:
     migrations: Path
     routers: Callable[[ServiceRuntime], Sequence[APIRouter]]
     handlers: Callable[[ServiceRuntime], HandlerTable]
+    # Who may call which `/v1` route (its `entrypoints/access.py`): enforced on every router.
+    policy: Callable[[], RoutePolicy]
 
     def runtime(
         self,
@@ -71,6 +79,32 @@ class ServiceDefinition:
         runtime.handlers = self.handlers(runtime)
         return runtime
 
+    def api(self, runtime: ServiceRuntime) -> list[APIRouter]:
+        """The service's own routers, and the staff's read of its audit trail."""
+        return [*self.routers(runtime), build_audit_router(runtime)]
+
+    def access_policy(self) -> RoutePolicy:
+        """The service's role table (`policy`), with the audit routes' rules."""
+        return allow_audit_routes(self.policy())
+
+    def idempotency_store(self, runtime: ServiceRuntime) -> IdempotencyStore | None:
+        keys = runtime.tables.idempotency_keys
+        return None if keys is None else IdempotencyStore(runtime.db, keys)
+
+
+def default_authenticator(settings: AuthSettings | None = None) -> Authenticator:
+    """The authenticator the `ENT_AUTH_*` settings describe.
+
+    Outside production, with no key configured, the development key pair (`var/dev-keys`, relative to
+    the working directory: the repository root for `make run` and `make run-services`) is created if
+    missing, so the services start out of the box and trust `python -m launcher.tokens`.
+    """
+    auth = settings or AuthSettings()
+    configured = auth.jwks_url or auth.public_key or auth.public_key_file
+    if auth.enabled and auth.environment is not Environment.PRODUCTION and not configured:
+        ensure_dev_key_pair(auth.dev_key_dir)
+    return Authenticator.from_settings(auth)
+
 
 @asynccontextmanager
 async def running(
@@ -98,7 +132,11 @@ async def running(
 
 
 def service_app(
-    definition: ServiceDefinition, settings: ServiceSettings, *, migrate: bool = False
+    definition: ServiceDefinition,
+    settings: ServiceSettings,
+    *,
+    migrate: bool = False,
+    authenticator: Authenticator | None = None,
 ) -> FastAPI:
     """The service alone in its process, on its own database and the configured broker."""
     service_var.set(definition.name)
@@ -115,11 +153,14 @@ def service_app(
         title=definition.title,
         description=definition.description,
         service_label=definition.name,
-        routers=definition.routers(runtime) if runtime.roles.api else [],
+        routers=definition.api(runtime) if runtime.roles.api else [],
         readiness=[runtime.readiness],
         liveness=[runtime.liveness],
         lifespan=lifespan,
         max_request_bytes=settings.max_request_bytes,
+        authenticator=authenticator or default_authenticator(),
+        policies=[definition.access_policy()],
+        idempotency=definition.idempotency_store(runtime),
     )
     app.state.runtime = runtime
     return app
@@ -165,6 +206,7 @@ def composite_app(
     max_request_bytes: int | None = None,
     migrate: bool = True,
     on_started: Callable[[], object] | None = None,
+    authenticator: Authenticator | None = None,
 ) -> FastAPI:
     """Several services in one process behind one app (the embedded mode, and in-process tests).
 
@@ -180,7 +222,7 @@ def composite_app(
                     await result
             yield
 
-    routers = [router for d, r in zip(definitions, runtimes, strict=True) for router in d.routers(r)]
+    routers = [router for d, r in zip(definitions, runtimes, strict=True) for router in d.api(r)]
     if max_request_bytes is None:  # the strictest of the services' own limits
         limits = [r.settings.max_request_bytes for r in runtimes if r.settings is not None]
         max_request_bytes = min(limits) if limits else 1_048_576
@@ -193,6 +235,10 @@ def composite_app(
         liveness=[r.liveness for r in runtimes],
         lifespan=lifespan,
         max_request_bytes=max_request_bytes,
+        authenticator=authenticator or default_authenticator(),
+        policies=[d.access_policy() for d in definitions],
+        # One app, one store of keys: the first service's database holds them for all the routes.
+        idempotency=definitions[0].idempotency_store(runtimes[0]) if definitions else None,
     )
     app.state.runtimes = {r.name: r for r in runtimes}
     return app

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.tracing import TraceExporter
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -40,6 +42,18 @@ class CommonSettings(BaseSettings):
     )
     db_pool_size: int = Field(default=10, ge=1, le=200, description="Database connections kept per process")
     max_request_bytes: int = Field(default=1_048_576, ge=1024)
+    otel_exporter: TraceExporter = Field(
+        default=TraceExporter.NONE,
+        description="Where finished spans go: none (trace ids in logs and headers only), console, otlp",
+    )
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="OTLP/HTTP collector base URL (`/v1/traces` is appended), for ENT_OTEL_EXPORTER=otlp",
+    )
+    metrics_refresh_interval_s: float = Field(
+        default=15.0, gt=0, description="How often gauges counted in the broker or the database refresh"
+    )
 
 
 class ServiceSettings(CommonSettings):

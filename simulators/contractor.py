@@ -26,7 +26,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -93,9 +94,13 @@ def _view(order: HeldOrder) -> dict[str, Any]:
 
 
 def build_app(
-    state: ContractorState | None = None, *, callback_transport: httpx.AsyncBaseTransport | None = None
+    state: ContractorState | None = None,
+    *,
+    callback_transport: httpx.AsyncBaseTransport | None = None,
+    callback_headers: Mapping[str, str] | None = None,
 ) -> FastAPI:
-    """`callback_transport` lets a test deliver acknowledgements to an in-process orders app."""
+    """`callback_transport` lets a test deliver acknowledgements to an in-process orders app;
+    `callback_headers` go with every acknowledgement (the contractor's bearer token)."""
     state = state or ContractorState()
 
     @asynccontextmanager
@@ -121,7 +126,9 @@ def build_app(
             "contractor_reference": order.contractor_reference,
             "acknowledged_at": dt.datetime.now(dt.UTC).isoformat(),
         }
-        async with httpx.AsyncClient(transport=callback_transport, timeout=10) as client:
+        async with httpx.AsyncClient(
+            transport=callback_transport, timeout=10, headers=dict(callback_headers or {})
+        ) as client:
             for attempt in range(8):
                 try:
                     response = await client.post(url, json=body)
@@ -268,12 +275,19 @@ def main() -> None:
     parser.add_argument(
         "--ack-delay", type=float, default=1.0, help="seconds before acknowledging; <0: never"
     )
+    parser.add_argument(
+        "--callback-token",
+        default=os.environ.get("ENT_CONTRACTOR_TOKEN"),
+        help="bearer token sent with acknowledgements (default $ENT_CONTRACTOR_TOKEN; "
+        "`python -m launcher.tokens --role contractor` in development)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
     import uvicorn
 
     state = ContractorState(mode=args.mode, delay_s=args.delay, ack_delay_s=args.ack_delay)
-    uvicorn.run(build_app(state), host=args.host, port=args.port)
+    headers = {"Authorization": f"Bearer {args.callback_token}"} if args.callback_token else None
+    uvicorn.run(build_app(state, callback_headers=headers), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.members.adapters.tables import messaging
-from services.members.entrypoints import api, deliberations_api, schools_api, support_api, tariffs_api
+from services.members.entrypoints import access, api, deliberations_api, schools_api, support_api, tariffs_api
 from shared.service import ServiceDefinition
 
 DEFINITION = ServiceDefinition(
@@ -25,4 +25,5 @@ DEFINITION = ServiceDefinition(
         support_api.build_router(runtime),
     ],
     handlers=lambda runtime: {},  # the members service consumes no event yet
+    policy=access.policy,
 )

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from services.orders.adapters.contractor_http import HttpContractorGateway
 from services.orders.adapters.tables import messaging
 from services.orders.config import OrdersSettings
-from services.orders.entrypoints import consumers
+from services.orders.entrypoints import access, consumers
 from services.orders.entrypoints.api import build_router
 from services.orders.entrypoints.jobs import OrdersJobs
 from services.orders.use_cases.transmission import TransmissionPolicy
@@ -109,4 +109,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=routers,
     handlers=handlers,
+    policy=access.policy,
 )

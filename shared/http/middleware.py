@@ -1,4 +1,4 @@
-"""ASGI middleware: correlation id, request size limit, latency metrics by route template."""
+"""ASGI middleware: correlation id, trace context, request size limit, latency metrics by route template."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import time
 import uuid
 from typing import Any
 
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Histogram
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.context import correlation_id_var
 from shared.http.problems import problem
+from shared.tracing import extract_context, http_carrier, mark_error, tracer
 
 CORRELATION_HEADER = "x-correlation-id"
 
@@ -50,6 +52,50 @@ class CorrelationMiddleware:
             await self.app(scope, receive, send_with_header)
         finally:
             correlation_id_var.reset(token)
+
+
+# Probes and scrapes, every few seconds from Kubernetes and Prometheus: no business flow, no trace.
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class TracingMiddleware:
+    """One server span per request, child of the caller's W3C `traceparent` when it sent one, named by
+    the route template (`POST /v1/quotes/{quote_id}/accept`); events emitted meanwhile carry it on."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        status = {"code": 500}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        # Named after the method until routing tells the template: the span exists before the route does.
+        with tracer().start_as_current_span(
+            method,
+            context=extract_context(http_carrier(scope.get("headers") or [])),
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": method, "url.path": scope["path"]},
+        ) as span:
+            try:
+                await self.app(scope, receive, capture)
+            finally:
+                route = route_template(scope)
+                span.update_name(f"{method} {route}")
+                span.set_attribute("http.route", route)
+                span.set_attribute("http.response.status_code", status["code"])
+                correlation_id = correlation_id_var.get()
+                if correlation_id is not None:
+                    span.set_attribute("correlation_id", correlation_id)
+                if status["code"] >= 500:
+                    mark_error(span, f"HTTP {status['code']}")
 
 
 class BodySizeLimitMiddleware:
@@ -114,14 +160,26 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            route = _route_template(scope)
+            route = route_template(scope)
             labels = (self.service, scope["method"], route, str(status["code"]))
             HTTP_LATENCY.labels(*labels).observe(time.perf_counter() - start)
             HTTP_REQUESTS.labels(*labels).inc()
 
 
-def _route_template(scope: Scope) -> str:
-    # The template (/v1/quotes/{quote_id}), not the path, keeps the metric's cardinality bounded.
+_ROUTE_KEY = "ent.route_template"
+
+
+def route_template(scope: Scope) -> str:
+    """The template (/v1/quotes/{quote_id}), not the path: it keeps metrics' cardinality bounded.
+    Computed once per request (the metrics and the tracing middleware both ask)."""
+    cached = scope.get(_ROUTE_KEY)
+    if cached is None:
+        routed: Any = scope.get("route")  # set by Starlette's router on the request's own scope
+        cached = scope[_ROUTE_KEY] = str(getattr(routed, "path", None) or _scan_routes(scope))
+    return str(cached)
+
+
+def _scan_routes(scope: Scope) -> str:
     app: Any = scope.get("app")
     router = getattr(app, "router", None)
     for route in getattr(router, "routes", []):

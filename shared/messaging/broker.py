@@ -5,15 +5,17 @@ Semantics both adapters guarantee:
 - `publish` returns only once the broker has taken responsibility for the message (publisher
   confirm) and raises `Unroutable` when no queue is bound for its routing key (mandatory publish);
 - a delivery is redelivered until acknowledged; `retry()` brings it back after the queue's delay,
-  `park()` moves it to the parking queue; `attempt` counts deliveries through the retry path.
+  `park()` moves it to the parking queue; `attempt` counts deliveries through the retry path;
+- a message's `headers` (the W3C trace context) reach the consumer, through retries, parking and
+  replay alike.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from shared.messaging.topology import Topology
 
@@ -43,6 +45,7 @@ class ParkedMessage:
     reason: str
     parked_at: dt.datetime | None
     attempts: int
+    headers: Mapping[str, Any] = field(default_factory=dict)  # the message's own, without the broker's
 
 
 class Delivery(Protocol):
@@ -51,6 +54,11 @@ class Delivery(Protocol):
     body: bytes
     attempt: int
     redelivered: bool
+
+    @property
+    def headers(self) -> Mapping[str, Any]:
+        """The message's headers as published (W3C trace context); the broker's own may be there too."""
+        ...
 
     async def ack(self) -> None: ...
 
@@ -81,3 +89,6 @@ class Broker(Protocol):
 
     async def replay_parked(self, queue: str, message_ids: set[str] | None = None) -> int:
         """Move parked messages (all, or those ids) back to their queue; returns how many moved."""
+
+    async def count_parked(self, queue: str) -> int:
+        """How many messages wait in the queue's parking queue (the parked-messages gauge)."""

@@ -50,6 +50,7 @@ class _InProcessDelivery:
         self.body = item.message.body
         self.attempt = item.attempt
         self.redelivered = item.redelivered
+        self.headers = item.message.headers
 
     def _settle(self) -> bool:
         if self._settled:
@@ -76,6 +77,7 @@ class _InProcessDelivery:
                     reason=reason[:1000],
                     parked_at=dt.datetime.now(dt.UTC),
                     attempts=self.attempt,
+                    headers=dict(self.headers),
                 )
             )
 
@@ -170,14 +172,18 @@ class InProcessBroker:
         keep, moved = [], 0
         for parked in q.parked:
             if message_ids is None or parked.message_id in message_ids:
-                self._enqueue(
-                    q, _Message(OutgoingMessage(parked.message_id, parked.routing_key, parked.body))
+                again = OutgoingMessage(
+                    parked.message_id, parked.routing_key, parked.body, headers=dict(parked.headers)
                 )
+                self._enqueue(q, _Message(again))
                 moved += 1
             else:
                 keep.append(parked)
         q.parked = keep
         return moved
+
+    async def count_parked(self, queue: str) -> int:
+        return len(self._queue(queue).parked)
 
     def _queue(self, name: str) -> _Queue:
         try:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -38,10 +40,17 @@ OUTBOX_LAG = Histogram(
 )
 
 
-async def write_outbox(session: AsyncSession, tables: MessagingTables, envelopes: Sequence[Envelope]) -> None:
-    """Add the envelopes to the outbox in the caller's transaction."""
+async def write_outbox(
+    session: AsyncSession,
+    tables: MessagingTables,
+    envelopes: Sequence[Envelope],
+    headers: Mapping[uuid.UUID, Mapping[str, str]] | None = None,
+) -> None:
+    """Add the envelopes to the outbox in the caller's transaction, each with the message headers
+    (`headers[message_id]`: the trace context when it was emitted) it is to be published with."""
     if not envelopes:
         return
+    headers = headers or {}
     now = utcnow()
     await session.execute(
         insert(tables.outbox),
@@ -54,6 +63,7 @@ async def write_outbox(session: AsyncSession, tables: MessagingTables, envelopes
                 "created_at": now,
                 "available_at": now,
                 "attempts": 0,
+                "headers": json.dumps(headers[e.message_id]) if headers.get(e.message_id) else None,
             }
             for e in envelopes
         ],
@@ -79,6 +89,7 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval: float = 0.5,
         retention: dt.timedelta = dt.timedelta(days=7),
+        linger: float = 0.0,
         after_publish: AfterPublishHook | None = None,
     ) -> None:
         self.service = service
@@ -88,6 +99,8 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._retention = retention
+        # After a wake-up, wait this long for other commits so one pass carries several rows.
+        self._linger = linger
         self._after_publish = after_publish
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -117,6 +130,8 @@ class OutboxRelay:
             if published < self._batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+                if self._wakeup.is_set() and self._linger:
+                    await asyncio.sleep(self._linger)  # let the commits of the next instant join this pass
 
     def stop(self) -> None:
         self._stopping = True
@@ -136,6 +151,7 @@ class OutboxRelay:
                         outbox.c.correlation_id,
                         outbox.c.created_at,
                         outbox.c.attempts,
+                        outbox.c.headers,
                     )
                     .where(outbox.c.sent_at.is_(None), outbox.c.available_at <= utcnow())
                     .order_by(outbox.c.id)
@@ -192,7 +208,7 @@ class OutboxRelay:
         )
 
     async def housekeeping(self) -> None:
-        """Refresh the backlog gauges and drop rows sent long ago."""
+        """Refresh the backlog gauges, drop rows sent long ago and expired idempotency keys."""
         outbox = self._tables.outbox
         async with self._db.sessionmaker() as session, session.begin():
             pending, oldest = (
@@ -201,6 +217,9 @@ class OutboxRelay:
                 )
             ).one()
             await session.execute(delete(outbox).where(outbox.c.sent_at < utcnow() - self._retention))
+            keys = self._tables.idempotency_keys
+            if keys is not None:  # the API's idempotency keys past their retention (24 h at least)
+                await session.execute(delete(keys).where(keys.c.expires_at <= utcnow()))
         OUTBOX_PENDING.labels(self.service).set(pending)
         age = (utcnow() - _aware(oldest)).total_seconds() if oldest is not None else 0.0
         OUTBOX_OLDEST_AGE.labels(self.service).set(age)
@@ -216,6 +235,7 @@ def _message(row: Any) -> OutgoingMessage:
         routing_key=row.routing_key,
         body=row.body.encode(),
         correlation_id=row.correlation_id,
+        headers=json.loads(row.headers) if row.headers else {},
     )
 
 

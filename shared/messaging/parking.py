@@ -45,10 +45,12 @@ async def _run(args: argparse.Namespace) -> int:
                                 "reason": message.reason,
                                 "attempts": message.attempts,
                                 "parked_at": message.parked_at.isoformat() if message.parked_at else None,
+                                "headers": dict(message.headers),  # traceparent: the flow's trace
                                 "envelope": json.loads(message.body),
                             },
                             indent=2,
                             ensure_ascii=False,
+                            default=str,
                         )
                     )
                     return 0

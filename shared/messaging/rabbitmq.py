@@ -67,6 +67,7 @@ class _RabbitDelivery:
         self.body = message.body
         self.redelivered = bool(message.redelivered)
         self.attempt = 1 + _rejections(message.headers, queue.name)
+        self.headers: dict[str, Any] = dict(message.headers or {})
 
     async def ack(self) -> None:
         await self._settle(self._message.ack())
@@ -82,6 +83,8 @@ class _RabbitDelivery:
             message_id=self.message_id,
             correlation_id=self._message.correlation_id,
             headers={
+                # The message's own headers (trace context) travel on; the broker's x-death does not.
+                **{k: v for k, v in self.headers.items() if not k.startswith("x-")},
                 "x-parked-reason": reason[:1000],
                 "x-parked-at": dt.datetime.now(dt.UTC).isoformat(),
                 "x-original-routing-key": self.routing_key,
@@ -251,6 +254,13 @@ class RabbitMQBroker:
         )
         return channel, parking
 
+    async def count_parked(self, queue: str) -> int:
+        channel, parking = await self._parking(queue)
+        try:
+            return int(parking.declaration_result.message_count or 0)
+        finally:
+            await channel.close()
+
     async def list_parked(self, queue: str, *, limit: int = 100) -> list[ParkedMessage]:
         channel, parking = await self._parking(queue)
         held: list[AbstractIncomingMessage] = []
@@ -310,4 +320,5 @@ def _parked(message: AbstractIncomingMessage) -> ParkedMessage:
         reason=str(headers.get("x-parked-reason", "")),
         parked_at=dt.datetime.fromisoformat(str(parked_at)) if parked_at else None,
         attempts=int(headers.get("x-attempts", 0) or 0),
+        headers={k: v for k, v in headers.items() if not k.startswith("x-")},
     )

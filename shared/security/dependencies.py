@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from shared.errors import ApplicationError
 from shared.http.problems import problem
-from shared.security.principal import Principal, Role
+from shared.security.principal import Principal, Role, acting_principal
 from shared.security.settings import AuthSettings
 from shared.security.tokens import TokenRejected, TokenVerifier, verifier_from_settings
 
@@ -121,6 +121,7 @@ async def current_principal(
     """The verified caller; 401 problem otherwise. Verified once per request, however often used."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
+        acting_principal.set(cached)
         return cached
     authenticator = getattr(request.app.state, "authenticator", None)
     if not isinstance(authenticator, Authenticator):
@@ -128,6 +129,7 @@ async def current_principal(
         raise RuntimeError("install_security() was not called on this app")
     principal = await authenticator.authenticate(credentials.credentials if credentials else None)
     request.state.principal = principal
+    acting_principal.set(principal)
     return principal
 
 

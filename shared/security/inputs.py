@@ -24,14 +24,27 @@ class StrictInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=10_000)
 
 
+TRAILING_ZEROS = 6
+
+
 def decimal_type(
-    *, max_digits: int = 18, decimal_places: int = 2, ge: Decimal | None = None, le: Decimal | None = None
+    *,
+    max_digits: int = 18,
+    decimal_places: int = 2,
+    ge: Decimal | int | None = None,
+    gt: Decimal | int | None = None,
+    le: Decimal | int | None = None,
 ) -> Any:
-    """An `Annotated[Decimal, …]` accepting "123.45" (string), 123 (integer) or a Decimal."""
+    """An `Annotated[Decimal, …]` accepting "123.45" (string), 123 (integer) or a Decimal.
+
+    Its schema is a string with a bounded pattern (digits before and after the point), so the
+    OpenAPI says how large and how precise a value may be; a binary float is refused."""
     if not 0 <= decimal_places < max_digits <= 38:
         raise ValueError("need 0 <= decimal_places < max_digits <= 38")
     integer_digits = max_digits - decimal_places
-    fraction = rf"(\.\d{{1,{decimal_places}}})?" if decimal_places else ""
+    # Trailing zeros beyond the scale are harmless ("2.0000" for a quantity of scale 3: a client echoing
+    # a 4-decimal value we served); bounded all the same.
+    fraction = rf"(\.\d{{1,{decimal_places}}}0{{0,{TRAILING_ZEROS}}})?" if decimal_places else ""
     pattern = rf"^-?\d{{1,{integer_digits}}}{fraction}$"
     shape = re.compile(pattern)
 
@@ -43,7 +56,7 @@ def decimal_type(
         if not isinstance(value, str):
             raise ValueError("a decimal string is expected")
         text = value.strip()
-        if len(text) > max_digits + 2 or not shape.match(text):
+        if len(text) > max_digits + 2 + TRAILING_ZEROS or not shape.match(text):
             raise ValueError(f"at most {integer_digits} digits before the point and {decimal_places} after")
         try:
             return Decimal(text)
@@ -53,6 +66,8 @@ def decimal_type(
     def bounded(value: Decimal) -> Decimal:
         if ge is not None and value < ge:
             raise ValueError(f"must be at least {ge}")
+        if gt is not None and value <= gt:
+            raise ValueError(f"must be more than {gt}")
         if le is not None and value > le:
             raise ValueError(f"must be at most {le}")
         return value
@@ -62,7 +77,7 @@ def decimal_type(
         "pattern": pattern,
         "examples": ["1.00" if decimal_places else "1"],
     }
-    if ge is not None and ge >= 0:
+    if (ge is not None and ge >= 0) or (gt is not None and gt >= 0):
         schema["pattern"] = pattern.replace("^-?", "^")
     return Annotated[
         Decimal,

@@ -11,7 +11,7 @@ pass through unchanged (what they may do is the role table's business, not this 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from shared.errors import NotFound
@@ -63,3 +63,23 @@ def visible_or_404(principal: Principal, found: T | None, owner: Callable[[T], o
         raise NotFound(f"No such {what}.")
     ensure_member_owns(principal, owner(found), what=what)
     return found
+
+
+async def owned_or_404(
+    principal: Principal, load: Awaitable[T], owner: Callable[[T], object], *, what: str
+) -> T:
+    """Await `load` (a use case raising NotFound when the object is missing) for `principal`.
+
+    Staff get the use case's answer unchanged. A member gets the object when it is its own, and
+    otherwise the same 404 whether it is missing or another member's (nothing to probe):
+
+        quote = await owned_or_404(principal, quotes.get_quote(quote_id, uow), lambda q: q.member_id,
+                                   what="quote")
+    """
+    if not principal.is_member:
+        return await load
+    try:
+        found: T | None = await load
+    except NotFound:
+        found = None
+    return visible_or_404(principal, found, owner, what=what)

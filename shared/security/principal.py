@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -122,3 +123,8 @@ def _binding(claims: Mapping[str, Any], name: str, *, required: bool) -> str | N
     if not isinstance(value, str) or not _BINDING_ID.match(value):
         raise InvalidClaims(f"claim '{name}' is malformed")
     return value
+
+
+# Who the current request acts for, set once its token is verified: the unit of work reads it to
+# attribute the audit entries of the changes it commits (unset in consumers and jobs: the system).
+acting_principal: ContextVar[Principal | None] = ContextVar("acting_principal", default=None)

@@ -56,10 +56,18 @@ ROUTED_PREFIXES: dict[str, frozenset[str]] = {
             "/v1/usage-statistics",
             "/v1/notifications",
             "/v1/entitlements",
+            "/v1/members-audit",
         }
     ),
     "orders": frozenset(
-        {"/v1/catalogue", "/v1/quotes", "/v1/purchase-orders", "/v1/quote-eligibility", "/v1/contractor"}
+        {
+            "/v1/catalogue",
+            "/v1/quotes",
+            "/v1/purchase-orders",
+            "/v1/quote-eligibility",
+            "/v1/contractor",
+            "/v1/orders-audit",
+        }
     ),
     "billing": frozenset(
         {
@@ -72,6 +80,12 @@ ROUTED_PREFIXES: dict[str, frozenset[str]] = {
             "/v1/campaigns",
             "/v1/payments",
             "/v1/chorus",
+            "/v1/billing-audit",
+            "/v1/dunning",
+            "/v1/members-balances",
+            "/v1/overdue-invoices",
+            "/v1/reminders",
+            "/v1/supplier-payments",
         }
     ),
 }

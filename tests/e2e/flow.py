@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from launcher.tokens import dev_token
+from shared.security.principal import Role
 from tests.members.helpers import member_body
 
 CATALOGUE_ITEM = {
@@ -25,10 +29,29 @@ CATALOGUE_ITEM = {
 
 
 class Endpoints:
+    """The three services' clients (sending a staff token) and the keys to act as a member or the
+    contractor: the member accepts its own quote, the contractor submits its own invoice."""
+
     def __init__(
-        self, members: httpx.AsyncClient, orders: httpx.AsyncClient, billing: httpx.AsyncClient
+        self,
+        members: httpx.AsyncClient,
+        orders: httpx.AsyncClient,
+        billing: httpx.AsyncClient,
+        *,
+        as_role: Callable[..., dict[str, str]],
     ) -> None:
         self.members, self.orders, self.billing = members, orders, billing
+        # as_role(role, member_id=..., contractor_id=...) -> the Authorization header of that caller
+        self.as_role = as_role
+
+
+def dev_headers(key_dir: Path) -> Callable[..., dict[str, str]]:
+    """Headers carrying development tokens signed by the pair in `key_dir` (separate processes)."""
+
+    def as_role(role: Role, **binding: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {dev_token(role, key_dir=key_dir, **binding)}"}
+
+    return as_role
 
 
 async def until(probe: Any, timeout: float = 60.0, interval: float = 0.05) -> Any:
@@ -89,7 +112,11 @@ async def run_flow(api: Endpoints, seed: int, today: dt.date) -> dict[str, str]:
     )
     ok(await api.orders.post(f"/v1/quotes/{quote['id']}/send"))
     accepted = ok(
-        await api.orders.post(f"/v1/quotes/{quote['id']}/accept", json={"accepted_by": f"DGS {seed}"})
+        await api.orders.post(
+            f"/v1/quotes/{quote['id']}/accept",
+            json={"accepted_by": f"DGS {seed}"},
+            headers=api.as_role(Role.MEMBER, member_id=member["id"]),
+        )
     )
     po_number = accepted["purchase_order"]["po_number"]
 
@@ -150,6 +177,7 @@ async def run_flow(api: Endpoints, seed: int, today: dt.date) -> dict[str, str]:
                 "lines": lines,
                 "total_excl_tax": f"{total:.2f}",
             },
+            headers=api.as_role(Role.CONTRACTOR, contractor_id="TITULAIRE-ENT"),
         ),
         201,
     )
@@ -164,6 +192,7 @@ async def run_flow(api: Endpoints, seed: int, today: dt.date) -> dict[str, str]:
         "member_id": member["id"],
         "quote_id": quote["id"],
         "po_number": po_number,
+        "invoice_id": invoice["id"],
         "invoice_number": invoice["number"],
         "due_date": invoice["due_date"],
     }

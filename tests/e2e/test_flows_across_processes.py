@@ -11,8 +11,10 @@ import httpx
 import pytest
 
 from launcher.local import SERVICES, start_service, stop_all, wait_ready
+from launcher.tokens import dev_token
 from shared.clock import paris_today
-from tests.e2e.flow import CATALOGUE_ITEM, Endpoints, all_pages, ok, run_flow
+from shared.security.principal import Role
+from tests.e2e.flow import CATALOGUE_ITEM, Endpoints, all_pages, dev_headers, ok, run_flow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
 
@@ -21,8 +23,16 @@ CONCURRENCY = 25
 
 
 @pytest.fixture
-async def services(pg_url_factory, amqp_url):
+def key_dir(tmp_path):
+    """The development keys the service processes trust and the test signs its tokens with."""
+    return tmp_path / "keys"
+
+
+@pytest.fixture
+async def services(pg_url_factory, amqp_url, key_dir):
+    dev_token(Role.ADMIN, key_dir=key_dir)  # creates the pair before the processes look for it
     env = {
+        "ENT_AUTH_DEV_KEY_DIR": str(key_dir),
         "ENT_BROKER": "rabbitmq",
         "ENT_AMQP_URL": amqp_url,
         "ENT_RETRY_DELAY_MS": "200",
@@ -39,14 +49,15 @@ async def services(pg_url_factory, amqp_url):
         await asyncio.to_thread(stop_all, processes)
 
 
-async def test_500_flows_give_exactly_500_purchase_orders_and_500_member_invoices(services):
+async def test_500_flows_give_exactly_500_purchase_orders_and_500_member_invoices(services, key_dir):
     limits = httpx.Limits(max_connections=CONCURRENCY * 2, keepalive_expiry=30)
+    staff = {"Authorization": f"Bearer {dev_token(Role.ADMIN, key_dir=key_dir)}"}
     async with (
-        httpx.AsyncClient(base_url=services["members"], timeout=30, limits=limits) as members,
-        httpx.AsyncClient(base_url=services["orders"], timeout=30, limits=limits) as orders,
-        httpx.AsyncClient(base_url=services["billing"], timeout=30, limits=limits) as billing,
+        httpx.AsyncClient(base_url=services["members"], timeout=30, limits=limits, headers=staff) as members,
+        httpx.AsyncClient(base_url=services["orders"], timeout=30, limits=limits, headers=staff) as orders,
+        httpx.AsyncClient(base_url=services["billing"], timeout=30, limits=limits, headers=staff) as billing,
     ):
-        api = Endpoints(members, orders, billing)
+        api = Endpoints(members, orders, billing, as_role=dev_headers(key_dir))
         ok(await orders.post("/v1/catalogue/items", json=CATALOGUE_ITEM), 201)
         gate = asyncio.Semaphore(CONCURRENCY)
         today = paris_today()

@@ -25,8 +25,10 @@ from shared.messaging.broker import Broker
 from shared.messaging.inprocess import InProcessBroker
 from shared.messaging.rabbitmq import RabbitMQBroker
 from shared.runtime import ServiceRuntime
+from shared.security.principal import Role
 from shared.service import composite_app
 from simulators.contractor import ContractorState, build_app, serving
+from tests.apps import authenticator_for_tests, bearer
 
 
 def free_port() -> int:
@@ -53,7 +55,11 @@ class Bench:
     @asynccontextmanager
     async def contractor_up(self) -> AsyncIterator[None]:
         """The contractor's system answers on its port for the duration of the block."""
-        simulator = build_app(self.contractor, callback_transport=httpx.ASGITransport(app=self.app))
+        simulator = build_app(
+            self.contractor,
+            callback_transport=httpx.ASGITransport(app=self.app),
+            callback_headers=bearer(Role.CONTRACTOR),
+        )
         async with serving(simulator, port=self.contractor_port):
             yield
 
@@ -86,10 +92,12 @@ async def orders_with_contractor(
         MEMBERS.runtime(MembersSettings(database_url=members_url, retry_delay_ms=100), broker),
         ORDERS.runtime(transmission_settings(orders_url, port, **overrides), broker),
     ]
-    app = composite_app(definitions, runtimes, broker, title="test")
+    app = composite_app(definitions, runtimes, broker, title="test", authenticator=authenticator_for_tests())
     async with (
         LifespanManager(app, startup_timeout=60, shutdown_timeout=30),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://orders.test") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://orders.test", headers=bearer(Role.ADMIN)
+        ) as client,
     ):
         yield Bench(client, app, {r.name: r for r in runtimes}, port, ContractorState(ack_delay_s=-1))
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.adapters.repository import _uuid
+from services.members.adapters.repository import _uuid, cursor_key
 from services.members.adapters.tables import deliberations
 from services.members.domain.deliberation import Assembly, Deliberation
 from shared.db import utcnow
@@ -75,7 +75,7 @@ class DeliberationRepository:
     ) -> list[Deliberation]:
         query = select(deliberations).order_by(deliberations.c.id).limit(limit)
         if after:
-            query = query.where(deliberations.c.id > _uuid(after))
+            query = query.where(deliberations.c.id > cursor_key(after))
         if assembly:
             query = query.where(deliberations.c.assembly == assembly)
         if member_id:

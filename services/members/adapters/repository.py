@@ -19,6 +19,7 @@ from services.members.adapters.tables import (
 from services.members.domain.adhesion import Adhesion, AdhesionOption, AdhesionStatus, OptionChange
 from services.members.domain.member import Address, ChorusRequirement, Contact, Member, MemberKind
 from shared.db import utcnow
+from shared.errors import BusinessRuleViolation
 
 
 def _member(row: Any, contacts: list[Contact]) -> Member:
@@ -184,7 +185,7 @@ class MemberRepository:
     ) -> list[Member]:
         query = select(members).order_by(members.c.id).limit(limit)
         if after:
-            query = query.where(members.c.id > _uuid(after))
+            query = query.where(members.c.id > cursor_key(after))
         if kind:
             query = query.where(members.c.kind == kind)
         if siren:
@@ -327,6 +328,14 @@ class AdhesionRepository:
                 created_at=utcnow(),
             )
         )
+
+
+def cursor_key(cursor: str) -> uuid.UUID:
+    """The id a page cursor names; a cursor this API did not hand out is a 422 on `cursor`."""
+    key = _uuid(cursor)
+    if key is None:
+        raise BusinessRuleViolation("not a cursor this API returned", field="cursor")
+    return key
 
 
 def _uuid(value: str) -> uuid.UUID | None:

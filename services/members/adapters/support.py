@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.adapters.repository import _uuid
+from services.members.adapters.repository import _uuid, cursor_key
 from services.members.adapters.tables import support_requests, usage_statistics
 from services.members.domain.entitlements import Level, SupportRequest, SupportStatus
 from services.members.domain.usage import UsageStatistic
@@ -80,7 +80,7 @@ class SupportRequestRepository:
         if status:
             query = query.where(support_requests.c.status == status)
         if after:
-            query = query.where(support_requests.c.id > _uuid(after))
+            query = query.where(support_requests.c.id > cursor_key(after))
         return [_request(row) for row in (await self.session.execute(query)).all()]
 
 

@@ -22,7 +22,7 @@ from shared.db import Money, UTCDateTime, new_metadata
 from shared.messaging.tables import messaging_tables
 
 metadata = new_metadata()
-messaging = messaging_tables(metadata)
+messaging = messaging_tables(metadata, service_tables=True)
 
 members = Table(
     "members",

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.adapters.repository import _uuid
+from services.members.adapters.repository import _uuid, cursor_key
 from services.members.adapters.tables import notifications, subsidies, tariff_schedules
 from services.members.domain.school import SchoolYear
 from services.members.domain.tariff import ProrataRule, Subsidy, TariffSchedule
@@ -164,7 +164,7 @@ class NotificationRepository:
         if deliberation_id:
             query = query.where(notifications.c.deliberation_id == _uuid(deliberation_id))
         if after:
-            query = query.where(notifications.c.id > _uuid(after))
+            query = query.where(notifications.c.id > cursor_key(after))
         return [_notification(row) for row in (await self.session.execute(query)).all()]
 
     async def acknowledge(self, notification_id: str) -> dict[str, Any] | None:

@@ -32,6 +32,8 @@ from services.members.use_cases import registration
 from shared.clock import paris_today
 from shared.errors import BusinessRuleViolation
 from shared.runtime import ServiceRuntime
+from shared.security.dependencies import CurrentPrincipal
+from shared.security.isolation import ensure_member_owns
 
 
 def _member_out(member: Member) -> MemberOut:
@@ -112,7 +114,8 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
             return _member_out(await registration.register_member(command, uow))
 
     @router.get("/members/{member_id}", response_model=MemberOut, summary="Read a member")
-    async def read(member_id: str) -> MemberOut:
+    async def read(member_id: str, principal: CurrentPrincipal) -> MemberOut:
+        ensure_member_owns(principal, member_id, what="member")
         async with runtime.unit_of_work() as uow:
             return _member_out(await registration.get_member(member_id, uow))
 
@@ -214,7 +217,10 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
         response_model=MemberStatusOut,
         summary="The member's status for the competence on a date",
     )
-    async def member_status(member_id: str, on: dt.date | None = None) -> MemberStatusOut:
+    async def member_status(
+        member_id: str, principal: CurrentPrincipal, on: dt.date | None = None
+    ) -> MemberStatusOut:
+        ensure_member_owns(principal, member_id, what="member")
         day = on or paris_today()
         async with runtime.unit_of_work() as uow:
             state, adhesion = await adhesion_cases.member_status_on(member_id, day, uow)

@@ -4,7 +4,6 @@ entitlements, support requests and usage statistics. Writes refuse unknown field
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
@@ -12,11 +11,14 @@ from pydantic import BaseModel, Field, StringConstraints
 from services.members.domain.entitlements import Level, SupportStatus
 from services.members.domain.tariff import ProrataRule
 from services.members.entrypoints.schemas import ShortText, Strict
+from shared.security.inputs import decimal_type
 
 Id = Annotated[str, StringConstraints(max_length=64)]
 Uai = Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=8)]
 SchoolYearText = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{4}-\d{4}$")]
-Rate = Annotated[Decimal, Field(ge=0, max_digits=9, decimal_places=2)]
+# Decimal inputs are strings of bounded digits (the OpenAPI shows the bound); floats are refused.
+Rate = decimal_type(max_digits=9, decimal_places=2, ge=0)
+SubsidyAmount = decimal_type(max_digits=12, decimal_places=2, gt=0)
 
 
 class SchoolIn(Strict):
@@ -128,7 +130,7 @@ class ConditionsChangeOut(BaseModel):
 class SubsidyIn(Strict):
     member_id: Id
     year: int = Field(ge=2000, le=2100)
-    amount: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)] = Field(examples=["2500.00"])
+    amount: SubsidyAmount = Field(examples=["2500.00"])
     payer_name: ShortText
     payer_siren: Annotated[str, StringConstraints(pattern=r"^\d{9}$")] | None = None
     deliberation_id: Id

@@ -25,6 +25,8 @@ from services.members.entrypoints.schemas_more import (
 from services.members.use_cases import support as cases
 from shared.clock import paris_today
 from shared.runtime import ServiceRuntime
+from shared.security.dependencies import CurrentPrincipal
+from shared.security.isolation import ensure_member_owns, member_filter, owned_or_404
 
 
 def request_out(r: SupportRequest) -> SupportRequestOut:
@@ -51,7 +53,10 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
         response_model=EntitlementsOut,
         summary="What the member's level gives on a date (art. 6)",
     )
-    async def entitlements(member_id: str, on: dt.date | None = None) -> EntitlementsOut:
+    async def entitlements(
+        member_id: str, principal: CurrentPrincipal, on: dt.date | None = None
+    ) -> EntitlementsOut:
+        ensure_member_owns(principal, member_id, what="member")
         async with runtime.unit_of_work() as uow:
             found = await cases.entitlements_on(member_id, on or paris_today(), uow)
         return EntitlementsOut(
@@ -78,12 +83,15 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
         response_model=SupportRequestOut,
         summary="Request support; refused with the reason when outside the member's level",
     )
-    async def request_support(body: SupportRequestIn) -> SupportRequestOut:
+    async def request_support(body: SupportRequestIn, principal: CurrentPrincipal) -> SupportRequestOut:
+        # A member asks for itself only; another member's id is as unknown as a missing one.
+        ensure_member_owns(principal, body.member_id, what="member")
         async with runtime.unit_of_work() as uow:
             return request_out(await cases.request_support(cases.RequestSupport(**body.model_dump()), uow))
 
     @router.get("/support-requests", response_model=SupportRequestPage, summary="Support requests")
     async def list_requests(
+        principal: CurrentPrincipal,
         member_id: Annotated[str | None, Query(max_length=64)] = None,
         status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -91,7 +99,7 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
     ) -> SupportRequestPage:
         async with runtime.unit_of_work() as uow:
             found = await SupportRequestRepository(uow.session).list(
-                member_id=member_id, status=status_, limit=limit, after=cursor
+                member_id=member_filter(principal, member_id), status=status_, limit=limit, after=cursor
             )
         return SupportRequestPage(
             items=[request_out(r) for r in found], next_cursor=found[-1].id if len(found) == limit else None
@@ -100,9 +108,15 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
     @router.get(
         "/support-requests/{request_id}", response_model=SupportRequestOut, summary="Read a support request"
     )
-    async def read_request(request_id: str) -> SupportRequestOut:
+    async def read_request(request_id: str, principal: CurrentPrincipal) -> SupportRequestOut:
         async with runtime.unit_of_work() as uow:
-            return request_out(await cases.get_support_request(request_id, uow))
+            found = await owned_or_404(
+                principal,
+                cases.get_support_request(request_id, uow),
+                lambda r: r.member_id,
+                what="support request",
+            )
+        return request_out(found)
 
     @router.post(
         "/support-requests/{request_id}/delivery",
@@ -134,9 +148,11 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
     )
     async def usage(
         member_id: str,
+        principal: CurrentPrincipal,
         month_from: Annotated[str | None, Query(alias="from", max_length=7)] = None,
         month_to: Annotated[str | None, Query(alias="to", max_length=7)] = None,
     ) -> MemberUsageOut:
+        ensure_member_owns(principal, member_id, what="member")
         async with runtime.unit_of_work() as uow:
             found = await cases.usage_of_member(member_id, uow, month_from=month_from, month_to=month_to)
         return MemberUsageOut(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from services.members.adapters.tariffs import NotificationRepository, SubsidyRepository, TariffRepository
 from services.members.domain.tariff import Subsidy, TariffSchedule
@@ -21,6 +21,8 @@ from services.members.entrypoints.schemas_more import (
 from services.members.use_cases import tariffs as cases
 from shared.errors import NotFound
 from shared.runtime import ServiceRuntime
+from shared.security.dependencies import CurrentPrincipal
+from shared.security.isolation import member_filter, visible_or_404
 
 
 def tariff_out(schedule: TariffSchedule, notified: list[str] | None = None) -> TariffOut:
@@ -76,7 +78,7 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
         response_model=TariffOut,
         summary="The schedule in force for a year (latest revision)",
     )
-    async def in_force(year: int) -> TariffOut:
+    async def in_force(year: Annotated[int, Path(ge=2000, le=2100)]) -> TariffOut:
         async with runtime.unit_of_work() as uow:
             return tariff_out(await cases.tariff_in_force(year, uow))
 
@@ -118,6 +120,7 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
         "/notifications", response_model=NotificationPage, summary="Notifications, by member or deliberation"
     )
     async def list_notifications(
+        principal: CurrentPrincipal,
         member_id: Annotated[str | None, Query(max_length=64)] = None,
         deliberation_id: Annotated[str | None, Query(max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -125,7 +128,10 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
     ) -> NotificationPage:
         async with runtime.unit_of_work() as uow:
             found = await NotificationRepository(uow.session).list(
-                member_id=member_id, deliberation_id=deliberation_id, limit=limit, after=cursor
+                member_id=member_filter(principal, member_id),
+                deliberation_id=deliberation_id,
+                limit=limit,
+                after=cursor,
             )
         return NotificationPage(
             items=[NotificationOut(**n) for n in found],
@@ -137,9 +143,12 @@ def build_router(runtime: ServiceRuntime) -> APIRouter:
         response_model=NotificationOut,
         summary="The member acknowledges a notification",
     )
-    async def acknowledge(notification_id: str) -> NotificationOut:
+    async def acknowledge(notification_id: str, principal: CurrentPrincipal) -> NotificationOut:
         async with runtime.unit_of_work() as uow:
             found = await NotificationRepository(uow.session).acknowledge(notification_id)
+            if principal.is_member:
+                # Another member's notification: 404, and the acknowledgement is rolled back.
+                found = visible_or_404(principal, found, lambda n: n["member_id"], what="notification")
             if found is None:
                 raise NotFound(f"no notification {notification_id}")
             await uow.commit()

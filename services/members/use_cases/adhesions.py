@@ -107,6 +107,7 @@ async def request_adhesion(command: RequestAdhesion, uow: UnitOfWork) -> Adhesio
     )
     adhesion.member_deliberation_id = deliberation.id
     await repository.add(adhesion, command.deliberation_number)
+    uow.record("members.adhesion.requested", "adhesion", adhesion.id, after=adhesion)
     await uow.commit()
     return adhesion
 

@@ -42,6 +42,7 @@ async def add_deliberation(command: RecordDeliberation, uow: UnitOfWork) -> Deli
 
 async def record_deliberation(command: RecordDeliberation, uow: UnitOfWork) -> Deliberation:
     deliberation = await add_deliberation(command, uow)
+    uow.record("members.deliberation.recorded", "deliberation", deliberation.id, after=deliberation)
     await uow.commit()
     return deliberation
 

@@ -61,6 +61,7 @@ async def request_support(command: RequestSupport, uow: UnitOfWork) -> SupportRe
         description=command.description,
     )
     await SupportRequestRepository(uow.session).add(request)
+    uow.record("members.support.requested", "support_request", request.id, after=request)
     await uow.commit()
     return request
 

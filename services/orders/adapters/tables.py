@@ -22,7 +22,7 @@ from shared.messaging.tables import messaging_tables
 from shared.numbering import counters_table
 
 metadata = new_metadata()
-messaging = messaging_tables(metadata)
+messaging = messaging_tables(metadata, service_tables=True)
 counters = counters_table(metadata)
 
 # Member ids come from the members service: opaque strings to us, never a foreign key.

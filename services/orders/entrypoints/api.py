@@ -17,7 +17,7 @@ from services.orders.adapters.quote_document import SyndicateIdentity
 from services.orders.config import OrdersSettings
 from services.orders.domain.catalogue import CatalogueItem, CatalogueSource
 from services.orders.domain.purchase_order import PurchaseOrderStatus
-from services.orders.domain.quote import QuoteStatus
+from services.orders.domain.quote import Quote, QuoteStatus
 from services.orders.entrypoints.jobs import OrdersJobs
 from services.orders.entrypoints.presenters import (
     attestation_out,
@@ -60,6 +60,10 @@ from shared.db import utcnow
 from shared.errors import BusinessRuleViolation
 from shared.http.problems import problem
 from shared.runtime import ServiceRuntime
+from shared.security.dependencies import CurrentPrincipal
+from shared.security.isolation import member_filter, owned_or_404
+from shared.security.principal import Principal
+from shared.uow import UnitOfWork
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=64)]
@@ -69,6 +73,11 @@ MemberFilter = Annotated[str | None, Query(max_length=64)]
 def business_today() -> dt.date:
     """The civil date in Paris: validity, adhesion and prices are judged on it."""
     return paris_date(utcnow())
+
+
+async def _own_quote(principal: Principal, quote_id: str, uow: UnitOfWork) -> Quote:
+    """The quote, when the principal may see it: a member's token gets 404 for another member's."""
+    return await owned_or_404(principal, quotes.get_quote(quote_id, uow), lambda q: q.member_id, what="quote")
 
 
 def build_router(runtime: ServiceRuntime, settings: OrdersSettings, jobs: OrdersJobs) -> APIRouter:
@@ -141,18 +150,22 @@ def build_router(runtime: ServiceRuntime, settings: OrdersSettings, jobs: Orders
         response_model=AcceptanceOut,
         summary="The member accepts the quote: one purchase order is issued",
     )
-    async def accept_quote(quote_id: str, body: AcceptanceIn) -> AcceptanceOut:
+    async def accept_quote(quote_id: str, body: AcceptanceIn, principal: CurrentPrincipal) -> AcceptanceOut:
         now = utcnow()
         command = acceptance.AcceptQuote(quote_id=quote_id, at=now, on=paris_date(now), **body.model_dump())
         async with runtime.unit_of_work() as uow:
+            await _own_quote(principal, quote_id, uow)
             quote, order = await acceptance.accept_quote(command, uow)
         return AcceptanceOut(quote=quote_out(quote, command.on), purchase_order=purchase_order_out(order))
 
     @router.post("/quotes/{quote_id}/refuse", response_model=QuoteOut, summary="The member refuses the quote")
-    async def refuse_quote(quote_id: str, body: RefusalIn | None = None) -> QuoteOut:
+    async def refuse_quote(
+        quote_id: str, principal: CurrentPrincipal, body: RefusalIn | None = None
+    ) -> QuoteOut:
         today = business_today()
         command = quotes.RefuseQuote(quote_id, today, body.reason if body else None)
         async with runtime.unit_of_work() as uow:
+            await _own_quote(principal, quote_id, uow)
             return quote_out(await quotes.refuse_quote(command, uow), today)
 
     @router.post(
@@ -166,12 +179,13 @@ def build_router(runtime: ServiceRuntime, settings: OrdersSettings, jobs: Orders
             return quote_out(await quotes.cancel_quote(quotes.CancelQuote(quote_id, today), uow), today)
 
     @router.get("/quotes/{quote_id}", response_model=QuoteOut, summary="Read a quote")
-    async def read_quote(quote_id: str) -> QuoteOut:
+    async def read_quote(quote_id: str, principal: CurrentPrincipal) -> QuoteOut:
         async with runtime.unit_of_work() as uow:
-            return quote_out(await quotes.get_quote(quote_id, uow), business_today())
+            return quote_out(await _own_quote(principal, quote_id, uow), business_today())
 
     @router.get("/quotes", response_model=QuotePage, summary="List quotes by status and member, by number")
     async def list_quotes(
+        principal: CurrentPrincipal,
         status: QuoteStatus | None = None,
         member_id: MemberFilter = None,
         quoted_from: dt.date | None = None,
@@ -185,7 +199,7 @@ def build_router(runtime: ServiceRuntime, settings: OrdersSettings, jobs: Orders
                 uow,
                 today=today,
                 status=status,
-                member_id=member_id,
+                member_id=member_filter(principal, member_id),
                 limit=limit,
                 after=cursor,
                 quoted_from=quoted_from,
@@ -201,9 +215,15 @@ def build_router(runtime: ServiceRuntime, settings: OrdersSettings, jobs: Orders
         response_model=PurchaseOrderOut,
         summary="Read a purchase order (bon de commande) with its history",
     )
-    async def read_purchase_order(po_number: str) -> PurchaseOrderOut:
+    async def read_purchase_order(po_number: str, principal: CurrentPrincipal) -> PurchaseOrderOut:
         async with runtime.unit_of_work() as uow:
-            return purchase_order_out(await purchase_orders.get_purchase_order(po_number, uow))
+            order = await owned_or_404(
+                principal,
+                purchase_orders.get_purchase_order(po_number, uow),
+                lambda o: o.member_id,
+                what="purchase order",
+            )
+        return purchase_order_out(order)
 
     @router.get(
         "/purchase-orders",
@@ -211,6 +231,7 @@ def build_router(runtime: ServiceRuntime, settings: OrdersSettings, jobs: Orders
         summary="List purchase orders by status, member and issue date, by number",
     )
     async def list_purchase_orders(
+        principal: CurrentPrincipal,
         status: PurchaseOrderStatus | None = None,
         member_id: MemberFilter = None,
         issued_from: dt.date | None = None,
@@ -221,7 +242,7 @@ def build_router(runtime: ServiceRuntime, settings: OrdersSettings, jobs: Orders
         async with runtime.unit_of_work() as uow:
             found = await purchase_orders.list_purchase_orders(
                 uow,
-                member_id=member_id,
+                member_id=member_filter(principal, member_id),
                 limit=limit,
                 after=cursor,
                 status=status,
@@ -299,8 +320,9 @@ def build_router(runtime: ServiceRuntime, settings: OrdersSettings, jobs: Orders
         responses={200: {"content": {"application/pdf": {}}}},
         summary="The quote as a printable PDF, in French",
     )
-    async def quote_document(quote_id: str) -> Response:
+    async def quote_document(quote_id: str, principal: CurrentPrincipal) -> Response:
         async with runtime.unit_of_work() as uow:
+            await _own_quote(principal, quote_id, uow)
             number, pdf = await documents.quote_pdf(
                 quote_id, uow, syndicate=syndicate, today=business_today()
             )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -13,6 +12,7 @@ from services.orders.domain.member_directory import ChorusRequirement
 from services.orders.domain.purchase_order import PurchaseOrderStatus
 from services.orders.domain.quote import QuoteStatus
 from shared.contracts.common import Amount, PartySnapshot
+from shared.security.inputs import decimal_type
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[
@@ -25,22 +25,22 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Decimal inputs are strings of bounded digits (the OpenAPI shows the bound); floats are refused.
+UnitPriceIn = decimal_type(max_digits=11, decimal_places=4, ge=0, le=1_000_000)
+HalfDayRateIn = decimal_type(max_digits=11, decimal_places=4, gt=0, le=1_000_000)
+VatRateIn = decimal_type(max_digits=5, decimal_places=2, ge=0, le=100)
+QuantityIn = decimal_type(max_digits=9, decimal_places=3, gt=0, le=100_000)
+
+
 class CatalogueItemIn(Strict):
     code: Code = Field(examples=["ONE-LIC-ECOLE"])
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)] = Field(
         examples=["école/an"]
     )
-    unit_price: Decimal = Field(
-        ge=0,
-        le=1_000_000,
-        max_digits=11,
-        decimal_places=4,
-        examples=["120.50"],
-        description="Excluding tax, euros",
-    )
+    unit_price: UnitPriceIn = Field(examples=["120.50"], description="Excluding tax, euros")
     vat_category: Annotated[str, StringConstraints(pattern=r"^(S|Z|E|AE|O)$")] = "S"
-    vat_rate: Decimal = Field(ge=0, le=100, max_digits=5, decimal_places=2, examples=["20.00"])
+    vat_rate: VatRateIn = Field(examples=["20.00"])
     source: CatalogueSource
     contract_reference: Reference = Field(examples=["MARCHE-ENT-2024-001"])
     valid_from: dt.date
@@ -69,13 +69,11 @@ class QuoteLineIn(Strict):
     scope of VAT (category O). Such lines cannot share a quote with taxed lines."""
 
     item_code: Code | None = None
-    quantity: Decimal = Field(gt=0, le=100_000, max_digits=9, decimal_places=3, examples=["12"])
+    quantity: QuantityIn = Field(examples=["12"])
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)] | None = (
         Field(default=None, examples=["Formation des familles, école Jean Jaurès"])
     )
-    unit_price: Decimal | None = Field(
-        default=None, gt=0, le=1_000_000, max_digits=11, decimal_places=4, description="Half-day rate, euros"
-    )
+    unit_price: HalfDayRateIn | None = Field(default=None, description="Half-day rate, euros")
 
     @model_validator(mode="after")
     def check_line_kind(self) -> QuoteLineIn:
@@ -232,7 +230,7 @@ class QuoteEligibilityOut(BaseModel):
 
 class AttestedLineIn(Strict):
     line_no: int = Field(ge=1, le=10_000)
-    quantity: Decimal = Field(gt=0, le=100_000, max_digits=9, decimal_places=3, examples=["2"])
+    quantity: QuantityIn = Field(examples=["2"])
 
 
 class AttestationIn(Strict):
@@ -258,8 +256,9 @@ class ClosingIn(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)] | None = None
 
 
-class AcknowledgementIn(BaseModel):
-    """What the contractor posts back (extra fields tolerated: it is another system's message)."""
+class AcknowledgementIn(Strict):
+    """What the contractor posts back; unknown fields are refused like on every write (a contractor
+    adding fields must have them agreed first, not silently dropped)."""
 
     po_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
     contractor_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = (

@@ -17,6 +17,7 @@ async def add_catalogue_version(item: CatalogueItem, uow: UnitOfWork) -> Catalog
         raise Conflict(
             f"item {item.code} already has a price from {item.valid_from.isoformat()}", field="valid_from"
         )
+    uow.record("orders.catalogue_item.priced", "catalogue_item", item.code, after=item)
     await uow.commit()
     return item
 

@@ -95,6 +95,7 @@ async def create_quote(command: CreateQuote, uow: UnitOfWork) -> Quote:
     sequence = await next_number(uow.session, counters, "quotes", command.on.year)
     quote.number = format_quote_number(command.on.year, sequence)
     await QuoteRepository(uow.session).add(quote)
+    uow.record("orders.quote.created", "quote", quote.id, after=quote)
     await uow.commit()
     return quote
 
