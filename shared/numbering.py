@@ -25,6 +25,12 @@ def counters_table(metadata: MetaData) -> Table:
 
 async def next_number(session: AsyncSession, counters: Table, series: str, year: int) -> int:
     """The next number of (series, year), starting at 1. Must run inside the issuing transaction."""
+    return (await next_numbers(session, counters, series, year, 1))[0]
+
+
+async def next_numbers(session: AsyncSession, counters: Table, series: str, year: int, count: int) -> range:
+    """The next `count` numbers of (series, year), in one locked increment: a batch of documents issued
+    in one transaction takes a block, still gapless (a rollback gives the whole block back)."""
     insert = dialect_insert(session)
     # Create the row if this is the series' first number of the year; a concurrent creator wins quietly.
     await session.execute(
@@ -37,10 +43,10 @@ async def next_number(session: AsyncSession, counters: Table, series: str, year:
             .with_for_update()
         )
     ).scalar_one()
-    number = int(current) + 1
+    first = int(current) + 1
     await session.execute(
         update(counters)
         .where(counters.c.series == series, counters.c.year == year)
-        .values(last_number=number)
+        .values(last_number=first + count - 1)
     )
-    return number
+    return range(first, first + count)

@@ -8,9 +8,12 @@ from typing import Any
 from services.billing.adapters.tables import messaging
 from services.billing.config import BillingSettings
 from services.billing.domain.matching import MatchingPolicy
-from services.billing.entrypoints import consumers
+from services.billing.entrypoints import access, consumers, contribution_consumers
 from services.billing.entrypoints.api import build_router
+from services.billing.entrypoints.campaign_routes import build_campaign_router
+from services.billing.entrypoints.chorus_wiring import chorus_routers
 from services.billing.entrypoints.document_routes import build_document_router
+from services.billing.entrypoints.invoice_metrics import invoice_metrics_router
 from services.billing.entrypoints.seller import seller_from_settings
 from services.billing.entrypoints.supplier_routes import build_supplier_router
 from shared.contracts.billing import SupplierInvoiceApproved, SupplierInvoiceMatched
@@ -34,6 +37,9 @@ def _routers(runtime: ServiceRuntime) -> list[Any]:
         build_router(runtime, policy),
         build_supplier_router(runtime, policy, max_bytes=settings.upload_max_bytes),
         build_document_router(runtime, seller_from_settings(settings)),
+        *chorus_routers(runtime, settings),  # Chorus Pro, payments, dunning, and their jobs
+        build_campaign_router(runtime),
+        invoice_metrics_router(runtime, settings.metrics_refresh_interval_s),  # billing_invoices gauge
     ]
 
 
@@ -42,6 +48,7 @@ def _handlers(runtime: ServiceRuntime) -> HandlerTable:
         BILLING_FROM_MEMBERS: {
             MemberRegistered.TYPE: consumers.on_member_changed,
             MemberUpdated.TYPE: consumers.on_member_changed,
+            **contribution_consumers.HANDLERS,  # adhesions, schools, counts, tariffs, subsidies, support
         },
         # Other orders events (quotes, transmission...) arrive here too and are acknowledged unhandled.
         BILLING_FROM_ORDERS: {
@@ -65,4 +72,5 @@ DEFINITION = ServiceDefinition(
     migrations=Path(__file__).parent / "migrations",
     routers=_routers,
     handlers=_handlers,
+    policy=access.policy,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from shared.settings import ServiceSettings, database_url_default, service_field
 
@@ -39,3 +39,36 @@ class BillingSettings(ServiceSettings):
     seller_vat_id: str | None = service_field("billing", "seller_vat_id", "FR38255901076")
     # The public accountant's account (Trésor public) where members pay.
     seller_iban: str | None = service_field("billing", "seller_iban", "FR283000100794C591000000080")
+
+    # --- Chorus Pro (the built-in PISTE adapter; without an API URL the external connector transmits) --
+    chorus_api_url: str | None = service_field(
+        "billing", "chorus_api_url", None
+    )  # e.g. sandbox-api.piste.gouv.fr
+    chorus_oauth_url: str | None = service_field(
+        "billing", "chorus_oauth_url", None
+    )  # PISTE /api/oauth/token
+    chorus_client_id: str | None = service_field("billing", "chorus_client_id", None)
+    chorus_client_secret: SecretStr | None = service_field("billing", "chorus_client_secret", None)
+    chorus_login: str | None = service_field("billing", "chorus_login", None)  # the technical account
+    chorus_password: SecretStr | None = service_field("billing", "chorus_password", None)
+    chorus_timeout_s: float = service_field("billing", "chorus_timeout_s", 30.0)
+    # A claim's lease: a transmitter silent for longer loses the invoice to another one.
+    chorus_claim_lease_s: float = service_field("billing", "chorus_claim_lease_s", 300.0)
+    chorus_retry_base_s: float = service_field("billing", "chorus_retry_base_s", 30.0)
+    chorus_retry_max_s: float = service_field("billing", "chorus_retry_max_s", 3600.0)
+    chorus_poll_base_s: float = service_field("billing", "chorus_poll_base_s", 300.0)
+    chorus_poll_max_s: float = service_field("billing", "chorus_poll_max_s", 21600.0)
+    chorus_job_interval_s: float = service_field("billing", "chorus_job_interval_s", 10.0)
+    # The daily job (overdue invoices, reminders, the syndicate's own deadlines); 0 = only on request.
+    dunning_interval_s: float = service_field("billing", "dunning_interval_s", 86400.0)
+
+    @property
+    def chorus_piste_configured(self) -> bool:
+        return bool(
+            self.chorus_api_url
+            and self.chorus_oauth_url
+            and self.chorus_client_id
+            and self.chorus_client_secret
+            and self.chorus_login
+            and self.chorus_password
+        )

@@ -25,40 +25,51 @@ class MemberInvoiceRepository:
         self.session = session
 
     async def add(self, invoice: MemberInvoice) -> None:
-        key = uuid.UUID(invoice.id)
+        await self.add_many([invoice])
+
+    async def add_many(self, invoices: list[MemberInvoice]) -> None:
+        """Insert issued invoices (a contribution campaign issues them by the hundred), in bulk."""
+        if not invoices:
+            return
+        now = utcnow()
         await self.session.execute(
-            insert(member_invoices).values(
-                id=key,
-                number=str(invoice.number),
-                series=invoice.number.series.value,
-                year=invoice.number.year,
-                sequence=invoice.number.sequence,
-                supplier_invoice_id=uuid.UUID(invoice.supplier_invoice_id)
-                if invoice.supplier_invoice_id
-                else None,
-                member_id=invoice.member_id,
-                buyer=buyer_to_json(invoice.buyer),
-                commitment_number=invoice.commitment_number,
-                po_number=invoice.po_number,
-                quote_number=invoice.quote_number,
-                issue_date=invoice.issue_date,
-                due_date=invoice.due_date,
-                due_date_is_provisional=invoice.due_date_is_provisional,
-                total_excl_tax=invoice.totals.excl_tax,
-                total_vat=invoice.totals.vat,
-                total_incl_tax=invoice.totals.incl_tax,
-                issued_at=utcnow(),
-                service_date=invoice.service_date,
-            )
+            insert(member_invoices),
+            [
+                {
+                    "id": uuid.UUID(invoice.id),
+                    "number": str(invoice.number),
+                    "series": invoice.number.series.value,
+                    "year": invoice.number.year,
+                    "sequence": invoice.number.sequence,
+                    "supplier_invoice_id": uuid.UUID(invoice.supplier_invoice_id)
+                    if invoice.supplier_invoice_id
+                    else None,
+                    "member_id": invoice.member_id,
+                    "buyer": buyer_to_json(invoice.buyer),
+                    "commitment_number": invoice.commitment_number,
+                    "po_number": invoice.po_number,
+                    "quote_number": invoice.quote_number,
+                    "issue_date": invoice.issue_date,
+                    "due_date": invoice.due_date,
+                    "due_date_is_provisional": invoice.due_date_is_provisional,
+                    "total_excl_tax": invoice.totals.excl_tax,
+                    "total_vat": invoice.totals.vat,
+                    "total_incl_tax": invoice.totals.incl_tax,
+                    "issued_at": now,
+                    "service_date": invoice.service_date,
+                }
+                for invoice in invoices
+            ],
         )
         await self.session.execute(
             insert(member_invoice_lines),
             [
                 {
-                    "invoice_id": key,
+                    "invoice_id": uuid.UUID(invoice.id),
                     **line_values(line),
                     "net_amount": line_net(line.quantity, line.unit_price),
                 }
+                for invoice in invoices
                 for line in invoice.lines
             ],
         )
@@ -66,12 +77,13 @@ class MemberInvoiceRepository:
             insert(member_invoice_vat),
             [
                 {
-                    "invoice_id": key,
+                    "invoice_id": uuid.UUID(invoice.id),
                     "vat_category": row.category,
                     "vat_rate": row.rate,
                     "taxable_amount": row.taxable_amount,
                     "vat_amount": row.vat_amount,
                 }
+                for invoice in invoices
                 for row in invoice.totals.vat_breakdown
             ],
         )

@@ -26,7 +26,7 @@ from shared.messaging.tables import messaging_tables
 from shared.numbering import counters_table
 
 metadata = new_metadata()
-messaging = messaging_tables(metadata)
+messaging = messaging_tables(metadata, service_tables=True)
 counters = counters_table(metadata)
 
 
@@ -251,3 +251,10 @@ IMMUTABLE_TABLES = (
     "credit_note_lines",
     "credit_note_vat",
 )
+
+# Chorus Pro transmission, payments and dunning: their own modules on this metadata (Alembic sees them).
+import services.billing.adapters.chorus_tables  # noqa: E402
+import services.billing.adapters.payment_tables  # noqa: E402, F401
+
+# The yearly contribution campaign: its own module on this metadata (Alembic sees it).
+from services.billing.adapters import campaign_tables  # noqa: E402, F401

@@ -59,6 +59,10 @@ class BillingDocument:
     service_date: dt.date | None  # BT-72
     preceding_invoice: tuple[str, dt.date] | None  # BG-3 (a credit note's invoice): number, issue date
     notes: tuple[str, ...]  # BT-22
+    # A table printed after the lines that explains how they were computed (a contribution call's
+    # schools, rates, days of prorata and subsidies); the first row is the header.
+    annex_title: str | None = None
+    annex: tuple[tuple[str, ...], ...] = ()
 
     @property
     def is_credit_note(self) -> bool:

@@ -17,10 +17,14 @@ from enum import StrEnum
 class Series(StrEnum):
     MARKETPLACE = "marketplace"  # rebilling of marketplace orders (refacturation)
     CREDIT_NOTES = "credit_notes"  # avoirs, whatever invoice they credit
-    # Coming: CONTRIBUTIONS (appels de contribution).
+    CONTRIBUTIONS = "contributions"  # appels de contribution (art. 5), hors champ de la TVA
 
 
-PREFIXES: dict[Series, str] = {Series.MARKETPLACE: "FAC-M", Series.CREDIT_NOTES: "AV"}
+PREFIXES: dict[Series, str] = {
+    Series.MARKETPLACE: "FAC-M",
+    Series.CREDIT_NOTES: "AV",
+    Series.CONTRIBUTIONS: "FAC-C",
+}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ ZERO = Decimal("0.00")
 @dataclass(frozen=True)
 class StatementEntry:
     date: dt.date
-    kind: str  # "invoice", "credit_note" or, with the payments issue, "payment"
+    kind: str  # "invoice", "credit_note" or "payment"
     id: str
     number: str
     debit: Decimal  # what the entry adds to what the member owes

@@ -29,6 +29,8 @@ from services.billing.use_cases import queries, supplier_invoices
 from services.billing.use_cases.supplier_invoices import SupplierInvoiceView
 from shared.clock import paris_today
 from shared.runtime import ServiceRuntime
+from shared.security.dependencies import CurrentPrincipal
+from shared.security.isolation import member_filter, owned_or_404
 
 
 def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
@@ -66,6 +68,7 @@ def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
         "/invoices", response_model=InvoicePage, summary="Member invoices, by member or PO, in number order"
     )
     async def list_invoices(
+        principal: CurrentPrincipal,
         member_id: Annotated[str | None, Query(max_length=64)] = None,
         po_number: Annotated[str | None, Query(max_length=50)] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -73,7 +76,11 @@ def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
     ) -> InvoicePage:
         async with runtime.unit_of_work() as uow:
             found = await queries.list_member_invoices(
-                uow, limit=limit, cursor=cursor, member_id=member_id, po_number=po_number
+                uow,
+                limit=limit,
+                cursor=cursor,
+                member_id=member_filter(principal, member_id),
+                po_number=po_number,
             )
         return InvoicePage(
             items=[invoice_out(i) for i in found],
@@ -85,9 +92,12 @@ def build_router(runtime: ServiceRuntime, policy: MatchingPolicy) -> APIRouter:
         response_model=InvoiceOut,
         summary="A member invoice (facture): lines, VAT breakdown, totals, due date",
     )
-    async def read_invoice(invoice_id: str) -> InvoiceOut:
+    async def read_invoice(invoice_id: str, principal: CurrentPrincipal) -> InvoiceOut:
         async with runtime.unit_of_work() as uow:
-            return invoice_out(await queries.get_member_invoice(invoice_id, uow))
+            invoice = await owned_or_404(
+                principal, queries.get_member_invoice(invoice_id, uow), lambda i: i.member_id, what="invoice"
+            )
+        return invoice_out(invoice)
 
     @router.get(
         "/billing/purchase-orders/{po_number}",

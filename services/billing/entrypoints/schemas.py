@@ -11,16 +11,18 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstr
 
 from services.billing.domain.purchase_order import BillingState
 from services.billing.domain.supplier_invoice import SupplierInvoiceStatus
+from shared.security.inputs import decimal_type
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
 VatCategory = Annotated[str, StringConstraints(pattern=r"^(S|Z|E|AE|K|G|O|L|M)$")]
 # Signs are the domain's business (it names the faulty line); here only the size and precision.
-Quantity = Annotated[Decimal, Field(max_digits=12, decimal_places=3, allow_inf_nan=False)]
-UnitPrice = Annotated[Decimal, Field(max_digits=14, decimal_places=4, allow_inf_nan=False)]
-AmountIn = Annotated[Decimal, Field(max_digits=14, decimal_places=2, allow_inf_nan=False)]
-VatRate = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+# Decimal inputs are strings of bounded digits (the OpenAPI shows the bound); floats are refused.
+Quantity = decimal_type(max_digits=12, decimal_places=3)
+UnitPrice = decimal_type(max_digits=14, decimal_places=4)
+AmountIn = decimal_type(max_digits=14, decimal_places=2)
+VatRate = decimal_type(max_digits=5, decimal_places=2, ge=0, le=100)
 DecimalText = Annotated[Decimal, PlainSerializer(lambda v: format(v, "f"), return_type=str)]
 
 

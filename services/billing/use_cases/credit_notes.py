@@ -25,7 +25,15 @@ class IssueCreditNote:
 
 async def issue_credit_note(command: IssueCreditNote, uow: UnitOfWork) -> CreditNote:
     """Number the credit note in the credit-note series of its year, store it, emit
-    `billing.credit_note.issued`, all in one transaction.
+    `billing.credit_note.issued`, all in one transaction (see `credit_invoice`)."""
+    note = await credit_invoice(command, uow)
+    await uow.commit()
+    return note
+
+
+async def credit_invoice(command: IssueCreditNote, uow: UnitOfWork) -> CreditNote:
+    """`issue_credit_note` inside the caller's transaction (no commit): the replacement of an invoice
+    Chorus Pro rejected issues the credit note and the new invoice together.
 
     The invoice row is locked first (a lock, not a change: it stays immutable), so two credit notes on
     one invoice are checked one after the other against what the invoice has left. Refused (422,
@@ -50,7 +58,6 @@ async def issue_credit_note(command: IssueCreditNote, uow: UnitOfWork) -> Credit
     )
     await notes.add(note)
     uow.emit(credit_note_issued(note))
-    await uow.commit()
     return note
 
 
@@ -62,4 +69,7 @@ async def get_credit_note(credit_note_id: str, uow: UnitOfWork) -> CreditNote:
 
 
 async def credit_notes_of_invoice(invoice_id: str, uow: UnitOfWork) -> list[CreditNote]:
+    """The invoice's credit notes; 404 when there is no such invoice (not an empty list)."""
+    if await MemberInvoiceRepository(uow.session).get(invoice_id) is None:
+        raise NotFound(f"no invoice {invoice_id}")
     return await CreditNoteRepository(uow.session).for_invoice(invoice_id)

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.billing.adapters.campaigns import CampaignRepository
 from services.billing.adapters.documents.cii import cii_xml
 from services.billing.adapters.documents.factur_x import facturx_pdf
 from services.billing.adapters.documents.ubl import ubl_xml
+from services.billing.domain.contribution_invoice import contribution_document
 from services.billing.domain.documents import BillingDocument, Seller, credit_note_document, invoice_document
 from services.billing.use_cases.credit_notes import get_credit_note
 from services.billing.use_cases.queries import get_member_invoice
@@ -54,7 +56,11 @@ def render(document: BillingDocument, fmt: DocumentFormat, *, check_xsd: bool = 
 async def render_invoice(
     invoice_id: str, fmt: DocumentFormat, uow: UnitOfWork, seller: Seller
 ) -> RenderedDocument:
-    return render(invoice_document(await get_member_invoice(invoice_id, uow), seller), fmt)
+    invoice = await get_member_invoice(invoice_id, uow)
+    # A contribution call prints the breakdown it was computed from.
+    call = await CampaignRepository(uow.session).breakdown_of_invoice(invoice.id)
+    document = contribution_document(invoice, call, seller) if call else invoice_document(invoice, seller)
+    return render(document, fmt)
 
 
 async def render_credit_note(

@@ -1,5 +1,5 @@
-"""A member's statement over a period: its invoices, credit notes and (with the payments issue)
-payments, with the opening and closing balances."""
+"""A member's statement over a period: its invoices, credit notes and payments (the treasury's
+statement references), with the opening and closing balances."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 
 from services.billing.adapters.credit_notes import CreditNoteRepository
 from services.billing.adapters.member_invoices import MemberInvoiceRepository
+from services.billing.adapters.payments import PaymentRepository
 from services.billing.adapters.read_models import MemberDirectory
 from services.billing.domain.statement import ZERO, Statement, StatementEntry, build_statement
 from shared.errors import BusinessRuleViolation, NotFound
@@ -35,7 +36,12 @@ async def member_statement(member_id: str, start: dt.date, end: dt.date, uow: Un
         )
         for row in notes
     ]
-    # Seam: payments (billing.payment.recorded) come with their own issue, as "payment" entries.
+    entries += [
+        StatementEntry(
+            row.paid_on, "payment", str(row.id), row.reference, ZERO, row.amount, row.invoice_number
+        )
+        for row in await PaymentRepository(uow.session).for_member(member_id, end)
+    ]
     return build_statement(member_id, start, end, entries)
 
 

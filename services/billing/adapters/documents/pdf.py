@@ -122,6 +122,7 @@ def render_pdf(doc: BillingDocument) -> bytes:
         _lines_table(doc, styles),
         Spacer(1, 4 * mm),
         _totals_table(doc, styles),
+        *_annex(doc, styles),
         Spacer(1, 5 * mm),
         Paragraph(f"<b>Conditions de paiement</b> : {_esc(doc.payment_terms)}", styles["body"]),
     ]
@@ -166,6 +167,33 @@ def _lines_table(doc: BillingDocument, styles: dict[str, ParagraphStyle]) -> Tab
         )
     )
     return table
+
+
+def _annex(doc: BillingDocument, styles: dict[str, ParagraphStyle]) -> list:
+    """The explanation of the figures (a contribution call's breakdown), when the document has one."""
+    if not doc.annex:
+        return []
+    width = 180 * mm
+    columns = len(doc.annex[0])
+    first = width - (columns - 1) * 26 * mm
+    rows = [
+        [Paragraph(_esc(cell), styles["small"]) if i == 0 else cell for i, cell in enumerate(row)]
+        for row in doc.annex
+    ]
+    table = Table(rows, colWidths=[first] + [26 * mm] * (columns - 1), repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), BOLD, 7.5),
+                ("FONT", (0, 1), (-1, -1), FONT, 7.5),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8EEF5")),
+                ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
+            ]
+        )
+    )
+    return [Spacer(1, 5 * mm), Paragraph(_esc(doc.annex_title or "Détail"), styles["bold"]), table]
 
 
 def _totals_table(doc: BillingDocument, styles: dict[str, ParagraphStyle]) -> Table:
