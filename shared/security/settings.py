@@ -26,8 +26,9 @@ class InsecureConfiguration(ValueError):
 
 
 class AuthSettings(BaseSettings):
+    # An empty variable is an unset one (compose passes `${ENT_AUTH_ISSUER:-}` through as "").
     model_config = SettingsConfigDict(
-        env_prefix="ENT_AUTH_", env_file=".env", extra="ignore", populate_by_name=True
+        env_prefix="ENT_AUTH_", env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
     )
 
     # Read from the common `ENT_ENVIRONMENT`, like the other settings.

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from launcher import tokens as cli
 from shared.security.devkeys import ensure_dev_key_pair
 from shared.security.principal import Role
-from shared.security.settings import AuthSettings
+from shared.security.settings import DEV_ISSUER, AuthSettings
 from shared.security.tokens import verifier_from_settings
 from tests.security.conftest import rsa_public_pem
 
@@ -111,3 +111,11 @@ def test_lifetimes(text: str, seconds: int) -> None:
 def test_bad_lifetimes(text: str) -> None:
     with pytest.raises(Exception, match=r"duration|between"):
         cli.parse_ttl(text)
+
+
+def test_an_empty_variable_is_an_unset_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # docker-compose passes `${ENT_AUTH_ISSUER:-}` through as "": that must not blank the issuer.
+    monkeypatch.setenv("ENT_AUTH_ISSUER", "")
+    monkeypatch.setenv("ENT_AUTH_JWKS_URL", "")
+    settings = AuthSettings()
+    assert settings.issuer == DEV_ISSUER and settings.jwks_url is None
