@@ -1,7 +1,9 @@
 """The official EN 16931 validation artefacts (CEN schematron compiled to XSLT), run with saxonche.
 
-CI clones the repository with `../shared` beside it (read-only): the stylesheets are found relative to
-the repository's root. Each stylesheet is compiled once per test session (it takes a moment).
+The stylesheets are copied, unmodified and with their EUPL licence and provenance, into
+`validation_artefacts/en16931/` beside this module, so the tests do not depend on where the
+repository is cloned (`../shared/validation/en16931` is the reference copy they come from). Each
+stylesheet is compiled once per test session (it takes a moment).
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ from pathlib import Path
 from lxml import etree
 from saxonche import PySaxonProcessor
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-ARTEFACTS = REPO_ROOT.parent / "shared" / "validation" / "en16931"
+ARTEFACTS = Path(__file__).resolve().parent / "validation_artefacts" / "en16931"
 SVRL = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 
 
@@ -35,7 +36,7 @@ def _processor() -> PySaxonProcessor:
 def _stylesheet(syntax: str):
     path = ARTEFACTS / f"EN16931-{syntax}-validation.xslt"
     if not path.exists():
-        raise FileNotFoundError(f"EN 16931 artefacts not found at {path} (is ../shared beside the repo?)")
+        raise FileNotFoundError(f"EN 16931 artefacts not found at {path}")
     return _processor().new_xslt30_processor().compile_stylesheet(stylesheet_file=str(path))
 
 
