@@ -30,14 +30,11 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Header, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import FastAPI, Response
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import (
     Column,
@@ -54,13 +51,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.db import Database, UTCDateTime, dialect_insert, utcnow
 from shared.errors import ApplicationError, Conflict
 from shared.http.problems import problem
-from shared.security.dependencies import current_principal
 
 log = logging.getLogger(__name__)
 
@@ -265,123 +260,6 @@ class IdempotencyStore:
         return int(getattr(result, "rowcount", 0) or 0)
 
 
-# --- FastAPI wiring ---------------------------------------------------------------------------------
-
-
-async def idempotency_key_header(
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias=HEADER,
-            pattern=KEY_PATTERN,
-            max_length=200,
-            description="Any unique string (a UUID): retrying with the same key and body replays the "
-            "first answer instead of acting twice. Kept 24 hours.",
-        ),
-    ] = None,
-) -> None:
-    """Documents and validates the header; the route class does the work."""
-
-
-async def subject_from_token(request: Request) -> str:
-    """The caller's subject, with the same authentication (and 401) as `current_principal`."""
-    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
-    credentials = None
-    if scheme.lower() == "bearer" and token:
-        credentials = HTTPAuthorizationCredentials(scheme=scheme, credentials=token)
-    principal = await current_principal(request, credentials)
-    return principal.subject
-
-
-SubjectResolver = Callable[[Request], Awaitable[str]]
-
-
-def idempotent_route_class(
-    store: IdempotencyStore | Callable[[], IdempotencyStore],
-    *,
-    subject: SubjectResolver = subject_from_token,
-) -> type[APIRoute]:
-    """A route class giving every POST of a router the `Idempotency-Key` behaviour, e.g.
-    `APIRouter(prefix="/v1", route_class=idempotent_route_class(store))`."""
-
-    def current_store() -> IdempotencyStore:
-        return store if isinstance(store, IdempotencyStore) else store()
-
-    class IdempotentRoute(APIRoute):
-        def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-            if "POST" in {m.upper() for m in kwargs.get("methods") or ()}:
-                kwargs["dependencies"] = [
-                    *(kwargs.get("dependencies") or []),
-                    Depends(idempotency_key_header),
-                ]
-            super().__init__(path, endpoint, **kwargs)
-
-        def get_route_handler(self) -> Callable[[Request], Any]:
-            original = super().get_route_handler()
-            if "POST" not in (self.methods or set()):
-                return original
-
-            async def handler(request: Request) -> Response:
-                return await run_idempotently(request, original, current_store(), subject)
-
-            return handler
-
-    return IdempotentRoute
-
-
-async def run_idempotently(
-    request: Request,
-    original: Callable[[Request], Awaitable[Response]],
-    store: IdempotencyStore,
-    subject_of: SubjectResolver,
-) -> Response:
-    key = request.headers.get(HEADER)
-    if key is None or not _KEY.match(key):
-        return await original(request)  # no key: a plain request; a malformed key: 422 from the header
-    subject = await subject_of(request)
-    body = await request.body()  # cached on the request: the route reads the same bytes
-    fingerprint = request_fingerprint(
-        method=request.method,
-        path=request.url.path,
-        query=request.url.query,
-        subject=subject,
-        body=body,
-        content_type=request.headers.get("content-type", ""),
-    )
-    outcome = await store.claim(subject=subject, key=key, fingerprint=fingerprint)
-    if isinstance(outcome, StoredResponse):
-        return Response(
-            content=outcome.body,
-            status_code=outcome.status,
-            media_type=outcome.content_type,
-            headers={**outcome.headers, REPLAYED_HEADER: "true"},
-        )
-    try:
-        response = await original(request)
-    except (ApplicationError, RequestValidationError, HTTPException):
-        await store.release(outcome)
-        raise
-    except BaseException:
-        await store.fail(outcome)
-        raise
-    answer = getattr(response, "body", None)
-    if response.status_code >= 500 or not isinstance(answer, bytes):
-        await store.fail(outcome)
-        return response
-    stored = StoredResponse(
-        status=response.status_code,
-        body=answer,
-        content_type=response.headers.get("content-type"),
-        headers={h: response.headers[h] for h in _REPLAYED_HEADERS if h in response.headers},
-    )
-    try:
-        await store.complete(outcome, stored)
-    except Exception:
-        # The effect happened: answer it; the key stays in progress (409 on retry until it expires).
-        log.exception("could not store the answer of idempotency key %r", key)
-    return response
-
-
 # --- As a middleware: every POST under /v1 of an app --------------------------------------------------
 
 
@@ -526,3 +404,30 @@ def _key_problem(scope: Scope, reason: str) -> Response:
 
 async def _answer(scope: Scope, receive: Receive, send: Send, response: Response) -> None:
     await response(scope, receive, send)
+
+
+HEADER_DOCUMENTATION: dict[str, Any] = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Any unique string (a UUID): retrying with the same key and body replays the first "
+    "answer instead of acting twice; the same key with another body is a 422. Kept 24 hours.",
+    "schema": {"type": "string", "maxLength": 200, "pattern": KEY_PATTERN},
+}
+
+
+def document_idempotency_header(app: FastAPI) -> None:
+    """Show the header on every `POST /v1/...` of the app's OpenAPI, where the middleware honours it."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:  # built once, then cached by FastAPI
+            return app.openapi_schema
+        schema = build()
+        for path, operations in schema.get("paths", {}).items():
+            post = operations.get("post")
+            if path.startswith("/v1/") and post is not None:
+                post.setdefault("parameters", []).append(HEADER_DOCUMENTATION)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

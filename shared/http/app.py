@@ -18,7 +18,7 @@ from shared.http.middleware import (
     TracingMiddleware,
 )
 from shared.http.problems import install_problem_handlers
-from shared.idempotency import IdempotencyMiddleware, IdempotencyStore
+from shared.idempotency import IdempotencyMiddleware, IdempotencyStore, document_idempotency_header
 from shared.security.dependencies import Authenticator, install_security
 from shared.security.policy import RoutePolicy, enforce
 
@@ -100,6 +100,8 @@ def create_app(
         app.include_router(router, dependencies=guard)
     app.include_router(operations_router(readiness, liveness))
     app.add_middleware(IdempotencyMiddleware, store=idempotency)  # innermost: inside the size limit
+    if idempotency is not None:
+        document_idempotency_header(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_request_bytes)
     app.add_middleware(MetricsMiddleware, service=service_label)
     app.add_middleware(TracingMiddleware)  # inside the correlation id, which it records on the span

@@ -23,7 +23,6 @@ from shared.idempotency import (
     IdempotencyStore,
     StoredResponse,
     idempotency_table,
-    idempotent_route_class,
     request_fingerprint,
 )
 from shared.security.dependencies import Authenticator, current_principal, install_security
@@ -57,9 +56,7 @@ class Rig:
 def build_app(
     rig_box: dict, store: IdempotencyStore, db: Database, payments: Table, verifier: TokenVerifier
 ) -> FastAPI:
-    router = APIRouter(
-        prefix="/v1", dependencies=[Depends(current_principal)], route_class=idempotent_route_class(store)
-    )
+    router = APIRouter(prefix="/v1", dependencies=[Depends(current_principal)])
 
     @router.post("/payments", status_code=status.HTTP_201_CREATED)
     async def pay(body: PaymentIn, response: Response) -> dict[str, str]:
@@ -77,7 +74,13 @@ def build_app(
         return {"id": payment_id, "amount": format(body.amount, "f")}
 
     app = create_app(
-        title="t", service_label="t", routers=[router], readiness=[], lifespan=None, max_request_bytes=8192
+        title="t",
+        service_label="t",
+        routers=[router],
+        readiness=[],
+        lifespan=None,
+        max_request_bytes=8192,
+        idempotency=store,  # every POST /v1 of the app, as in the services
     )
     install_security(app, Authenticator(verifier))
     return app
