@@ -8,6 +8,7 @@ exact decimal type) and `UTCDateTime` keeps timestamps timezone-aware.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -133,3 +134,11 @@ def dialect_insert(session: AsyncSession) -> Any:
     else:  # pragma: no cover - only the two supported backends
         raise RuntimeError(f"unsupported database {name}")
     return insert
+
+
+def uuid_or_none(value: str) -> uuid.UUID | None:
+    """The UUID `value` spells, or None: an id that is not a UUID names no row (a 404, not a 500)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

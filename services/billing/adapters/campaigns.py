@@ -31,7 +31,7 @@ from services.billing.domain.contribution import (
     TariffSchedule,
 )
 from services.billing.domain.contribution_campaign import CampaignStatus, CampaignSummary
-from shared.db import utcnow
+from shared.db import utcnow, uuid_or_none
 
 _DECIMALS = (
     "base_per_pupil",
@@ -145,13 +145,6 @@ class CallRecord:
     breakdown: dict[str, Any]  # the stored JSON of `call`, reused as is (no second serialisation)
 
 
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
-
-
 class CampaignRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -178,7 +171,7 @@ class CampaignRepository:
         return (await self.session.execute(query)).first() is not None
 
     async def get(self, campaign_id: str, *, for_update: bool = False) -> CampaignRecord | None:
-        key = _uuid(campaign_id)
+        key = uuid_or_none(campaign_id)
         if key is None:
             return None
         query = select(contribution_campaigns).where(contribution_campaigns.c.id == key)
@@ -278,7 +271,7 @@ class CampaignRepository:
     async def calls(
         self, campaign_id: str, *, limit: int | None = None, after: int = 0, blocking_only: bool = False
     ) -> list[CallRecord]:
-        key = _uuid(campaign_id)
+        key = uuid_or_none(campaign_id)
         if key is None:
             return []
         query = (
@@ -293,7 +286,7 @@ class CampaignRepository:
         return [self._call(row) for row in (await self.session.execute(query)).all()]
 
     async def call(self, campaign_id: str, member_id: str, *, for_update: bool = False) -> CallRecord | None:
-        key = _uuid(campaign_id)
+        key = uuid_or_none(campaign_id)
         if key is None:
             return None
         query = select(contribution_calls).where(
@@ -378,7 +371,7 @@ class CampaignRepository:
         )
 
     async def invoice_history(self, campaign_id: str, member_id: str) -> list[Any]:
-        key = _uuid(campaign_id)
+        key = uuid_or_none(campaign_id)
         query = (
             select(
                 contribution_invoices.c.invoice_id,
@@ -393,7 +386,7 @@ class CampaignRepository:
         return list((await self.session.execute(query)).all())
 
     async def breakdown_of_invoice(self, invoice_id: str) -> ContributionCall | None:
-        key = _uuid(invoice_id)
+        key = uuid_or_none(invoice_id)
         if key is None:
             return None
         row = (

@@ -25,14 +25,7 @@ from services.billing.domain.chorus_status import (
     StatusReport,
     Transmission,
 )
-from shared.db import dialect_insert, utcnow
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
+from shared.db import dialect_insert, utcnow, uuid_or_none
 
 
 class TransmissionRepository:
@@ -44,7 +37,7 @@ class TransmissionRepository:
 
         With `for_update` the row is locked: two transmitters claiming at once are served one after the
         other (the insert of a first sight does nothing on conflict, then both lock the same row)."""
-        key = _uuid(invoice_id)
+        key = uuid_or_none(invoice_id)
         if key is None:
             return None
         row = await self._row(key, for_update)
@@ -275,7 +268,7 @@ class TransmissionRepository:
         return str(key)
 
     async def unsent_documents(self, invoice_id: str) -> list[Any]:
-        key = _uuid(invoice_id)
+        key = uuid_or_none(invoice_id)
         if key is None:
             return []
         d = transmission_documents

@@ -17,7 +17,7 @@ from services.billing.adapters.tables import member_invoice_lines, member_invoic
 from services.billing.domain.member_invoice import MemberInvoice
 from services.billing.domain.numbering import InvoiceNumber, Series
 from services.billing.domain.totals import Totals, VatSubtotal, line_net
-from shared.db import utcnow
+from shared.db import utcnow, uuid_or_none
 
 
 class MemberInvoiceRepository:
@@ -91,7 +91,7 @@ class MemberInvoiceRepository:
     async def get(self, invoice_id: str, *, for_update: bool = False) -> MemberInvoice | None:
         """`for_update` serialises the credit notes of one invoice (a row lock, not a change: the row
         stays immutable)."""
-        key = _uuid(invoice_id)
+        key = uuid_or_none(invoice_id)
         if key is None:
             return None
         query = select(member_invoices).where(member_invoices.c.id == key)
@@ -116,7 +116,7 @@ class MemberInvoiceRepository:
 
     async def id_for_supplier_invoice(self, supplier_invoice_id: str) -> tuple[str, str] | None:
         """(id, number) of the member invoice that rebilled this supplier invoice, if any."""
-        key = _uuid(supplier_invoice_id)
+        key = uuid_or_none(supplier_invoice_id)
         row = (
             await self.session.execute(
                 select(member_invoices.c.id, member_invoices.c.number).where(
@@ -200,10 +200,3 @@ class MemberInvoiceRepository:
             ),
             service_date=row.service_date,
         )
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

@@ -24,7 +24,7 @@ from services.billing.domain.supplier_invoice import (
     SupplierInvoice,
     SupplierInvoiceStatus,
 )
-from shared.db import utcnow
+from shared.db import utcnow, uuid_or_none
 from shared.errors import Conflict
 
 
@@ -80,7 +80,7 @@ class SupplierInvoiceRepository:
         return (await self.session.execute(query)).first() is not None
 
     async def get(self, invoice_id: str, *, for_update: bool = False) -> SupplierInvoice | None:
-        key = _uuid(invoice_id)
+        key = uuid_or_none(invoice_id)
         if key is None:
             return None
         query = select(supplier_invoices).where(supplier_invoices.c.id == key)
@@ -202,7 +202,7 @@ class UploadArchive:
         )
 
     async def get(self, upload_id: str) -> dict[str, Any] | None:
-        key = _uuid(upload_id)
+        key = uuid_or_none(upload_id)
         if key is None:
             return None
         row = (
@@ -211,10 +211,3 @@ class UploadArchive:
             )
         ).first()
         return dict(row._mapping) if row else None
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

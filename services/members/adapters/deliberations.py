@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.adapters.repository import _uuid, cursor_key
+from services.members.adapters.repository import cursor_key
 from services.members.adapters.tables import deliberations
 from services.members.domain.deliberation import Assembly, Deliberation
-from shared.db import utcnow
+from shared.db import utcnow, uuid_or_none
 
 
 def _deliberation(row: Any) -> Deliberation:
@@ -47,7 +47,7 @@ class DeliberationRepository:
         )
 
     async def get(self, deliberation_id: str) -> Deliberation | None:
-        key = _uuid(deliberation_id)
+        key = uuid_or_none(deliberation_id)
         if key is None:
             return None
         row = (await self.session.execute(select(deliberations).where(deliberations.c.id == key))).first()
@@ -79,7 +79,7 @@ class DeliberationRepository:
         if assembly:
             query = query.where(deliberations.c.assembly == assembly)
         if member_id:
-            query = query.where(deliberations.c.member_id == _uuid(member_id))
+            query = query.where(deliberations.c.member_id == uuid_or_none(member_id))
         if date_from:
             query = query.where(deliberations.c.date >= date_from)
         if date_to:

@@ -18,7 +18,7 @@ from services.members.adapters.tables import (
 )
 from services.members.domain.adhesion import Adhesion, AdhesionOption, AdhesionStatus, OptionChange
 from services.members.domain.member import Address, ChorusRequirement, Contact, Member, MemberKind
-from shared.db import utcnow
+from shared.db import utcnow, uuid_or_none
 from shared.errors import BusinessRuleViolation
 
 
@@ -117,7 +117,7 @@ class MemberRepository:
         )
 
     async def get(self, member_id: str, *, for_update: bool = False) -> Member | None:
-        key = _uuid(member_id)
+        key = uuid_or_none(member_id)
         if key is None:
             return None
         query = select(members).where(members.c.id == key)
@@ -147,7 +147,7 @@ class MemberRepository:
         rows = (
             await self.session.execute(
                 select(member_versions)
-                .where(member_versions.c.member_id == _uuid(member_id))
+                .where(member_versions.c.member_id == uuid_or_none(member_id))
                 .order_by(member_versions.c.version)
             )
         ).all()
@@ -167,7 +167,7 @@ class MemberRepository:
         ).first() is not None
 
     async def exists(self, member_id: str) -> bool:
-        key = _uuid(member_id)
+        key = uuid_or_none(member_id)
         return (
             key is not None
             and (await self.session.execute(select(members.c.id).where(members.c.id == key))).first()
@@ -235,7 +235,7 @@ class AdhesionRepository:
         )
 
     async def get(self, adhesion_id: str, *, for_update: bool = False) -> Adhesion | None:
-        key = _uuid(adhesion_id)
+        key = uuid_or_none(adhesion_id)
         if key is None:
             return None
         query = select(adhesions).where(adhesions.c.id == key)
@@ -247,7 +247,9 @@ class AdhesionRepository:
     async def deliberation_number(self, adhesion_id: str) -> str | None:
         return (
             await self.session.execute(
-                select(adhesions.c.member_deliberation_number).where(adhesions.c.id == _uuid(adhesion_id))
+                select(adhesions.c.member_deliberation_number).where(
+                    adhesions.c.id == uuid_or_none(adhesion_id)
+                )
             )
         ).scalar()
 
@@ -267,7 +269,7 @@ class AdhesionRepository:
         rows = (
             await self.session.execute(
                 select(adhesions)
-                .where(adhesions.c.member_id == _uuid(member_id))
+                .where(adhesions.c.member_id == uuid_or_none(member_id))
                 .order_by(adhesions.c.created_at)
             )
         ).all()
@@ -332,17 +334,10 @@ class AdhesionRepository:
 
 def cursor_key(cursor: str) -> uuid.UUID:
     """The id a page cursor names; a cursor this API did not hand out is a 422 on `cursor`."""
-    key = _uuid(cursor)
+    key = uuid_or_none(cursor)
     if key is None:
         raise BusinessRuleViolation("not a cursor this API returned", field="cursor")
     return key
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _key(value: str | None) -> uuid.UUID | None:

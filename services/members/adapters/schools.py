@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.adapters.repository import _uuid
 from services.members.adapters.tables import pupil_counts, school_attachments, schools
 from services.members.domain.school import Attachment, PupilCount, School
-from shared.db import utcnow
+from shared.db import utcnow, uuid_or_none
 
 
 class SchoolRepository:
@@ -108,7 +107,7 @@ class SchoolRepository:
             query = query.where(schools.c.commune_insee == commune_insee)
         if member_id:
             attached = select(school_attachments.c.uai).where(
-                school_attachments.c.member_id == _uuid(member_id)
+                school_attachments.c.member_id == uuid_or_none(member_id)
             )
             if on is not None:
                 attached = attached.where(
@@ -158,7 +157,7 @@ class PupilCountRepository:
         if uai:
             query = query.where(pupil_counts.c.uai == uai)
         if member_id:
-            query = query.where(pupil_counts.c.member_id == _uuid(member_id))
+            query = query.where(pupil_counts.c.member_id == uuid_or_none(member_id))
         if school_year:
             query = query.where(pupil_counts.c.school_year == school_year)
         return [

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.adapters.repository import _uuid, cursor_key
+from services.members.adapters.repository import cursor_key
 from services.members.adapters.tables import support_requests, usage_statistics
 from services.members.domain.entitlements import Level, SupportRequest, SupportStatus
 from services.members.domain.usage import UsageStatistic
-from shared.db import utcnow
+from shared.db import utcnow, uuid_or_none
 
 
 def _request(row: Any) -> SupportRequest:
@@ -51,7 +51,7 @@ class SupportRequestRepository:
         )
 
     async def get(self, request_id: str, *, for_update: bool = False) -> SupportRequest | None:
-        key = _uuid(request_id)
+        key = uuid_or_none(request_id)
         if key is None:
             return None
         query = select(support_requests).where(support_requests.c.id == key)
@@ -76,7 +76,7 @@ class SupportRequestRepository:
     ) -> list[SupportRequest]:
         query = select(support_requests).order_by(support_requests.c.id).limit(limit)
         if member_id:
-            query = query.where(support_requests.c.member_id == _uuid(member_id))
+            query = query.where(support_requests.c.member_id == uuid_or_none(member_id))
         if status:
             query = query.where(support_requests.c.status == status)
         if after:
@@ -108,7 +108,7 @@ class UsageStatisticsRepository:
     ) -> list[UsageStatistic]:
         query = (
             select(usage_statistics)
-            .where(usage_statistics.c.member_id == _uuid(member_id))
+            .where(usage_statistics.c.member_id == uuid_or_none(member_id))
             .order_by(usage_statistics.c.month, usage_statistics.c.uai)
         )
         if month_from:

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.members.adapters.repository import _uuid, cursor_key
+from services.members.adapters.repository import cursor_key
 from services.members.adapters.tables import notifications, subsidies, tariff_schedules
 from services.members.domain.school import SchoolYear
 from services.members.domain.tariff import ProrataRule, Subsidy, TariffSchedule
-from shared.db import utcnow
+from shared.db import utcnow, uuid_or_none
 
 
 def _schedule(row: Any) -> TariffSchedule:
@@ -63,7 +63,7 @@ class TariffRepository:
         )
 
     async def get(self, tariff_id: str) -> TariffSchedule | None:
-        key = _uuid(tariff_id)
+        key = uuid_or_none(tariff_id)
         if key is None:
             return None
         row = (
@@ -123,7 +123,7 @@ class SubsidyRepository:
     async def list(self, *, member_id: str | None, year: int | None) -> list[Subsidy]:
         query = select(subsidies).order_by(subsidies.c.year, subsidies.c.recorded_at)
         if member_id:
-            query = query.where(subsidies.c.member_id == _uuid(member_id))
+            query = query.where(subsidies.c.member_id == uuid_or_none(member_id))
         if year is not None:
             query = query.where(subsidies.c.year == year)
         return [_subsidy(row) for row in (await self.session.execute(query)).all()]
@@ -160,15 +160,15 @@ class NotificationRepository:
     ) -> list[dict[str, Any]]:
         query = select(notifications).order_by(notifications.c.id).limit(limit)
         if member_id:
-            query = query.where(notifications.c.member_id == _uuid(member_id))
+            query = query.where(notifications.c.member_id == uuid_or_none(member_id))
         if deliberation_id:
-            query = query.where(notifications.c.deliberation_id == _uuid(deliberation_id))
+            query = query.where(notifications.c.deliberation_id == uuid_or_none(deliberation_id))
         if after:
             query = query.where(notifications.c.id > cursor_key(after))
         return [_notification(row) for row in (await self.session.execute(query)).all()]
 
     async def acknowledge(self, notification_id: str) -> dict[str, Any] | None:
-        key = _uuid(notification_id)
+        key = uuid_or_none(notification_id)
         if key is None:
             return None
         await self.session.execute(

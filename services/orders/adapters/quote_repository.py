@@ -13,16 +13,9 @@ from services.orders.adapters.lines import line_from_row, line_values
 from services.orders.adapters.tables import purchase_orders, quote_lines, quotes
 from services.orders.domain.member_directory import ChorusReferences
 from services.orders.domain.quote import Acceptance, Quote, QuoteStatus
-from shared.db import utcnow
+from shared.db import utcnow, uuid_or_none
 
 OPEN = (QuoteStatus.DRAFT.value, QuoteStatus.SENT.value)
-
-
-def as_uuid(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _quote(row: Any, lines: list[Any]) -> Quote:
@@ -82,7 +75,7 @@ class QuoteRepository:
     async def get(self, quote_id: str, *, for_update: bool = False) -> Quote | None:
         """With `for_update`, the quote row stays locked until the transaction ends: two concurrent
         acceptances of one quote are applied one after the other."""
-        key = as_uuid(quote_id)
+        key = uuid_or_none(quote_id)
         if key is None:
             return None
         query = select(quotes).where(quotes.c.id == key)
